@@ -1,0 +1,1 @@
+"""vidverify: command-line entry point and shared wiring for the vidverify packages."""
