@@ -70,6 +70,8 @@ class Evidence(BaseModel):
     image: str | None = None  # path of the JPEG written to the evidence dir, when one was asked
     note: str = ""
     boxes: list[OcrBox] = Field(default_factory=list)
+    # Which OCR'd frame this came from, until the evidence writer turns it into an image path.
+    frame_ref: int | None = Field(default=None, exclude=True)
 
 
 class StepResult(BaseModel):

@@ -1,0 +1,18 @@
+"""Step detectors: one module per required step, each with the same shape.
+
+Each module exposes ``STEP`` (its ``StepName``) and ``detect(ctx) -> Detection``. The order of
+``ALL`` is the order a valid recording shows the steps in.
+"""
+
+from pipeline.detectors import (
+    camera_view,
+    flight_status,
+    gimbal_calibration,
+    gimbal_movement,
+    rc_serial,
+)
+from pipeline.detectors.base import Context, Detection
+
+ALL = (rc_serial, gimbal_calibration, gimbal_movement, flight_status, camera_view)
+
+__all__ = ["ALL", "Context", "Detection"]

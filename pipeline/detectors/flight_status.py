@@ -1,0 +1,65 @@
+"""Step 3: the flight status is checked and clean.
+
+DJI GO 4 opens the Aircraft Status list, which must be scrolled to its last row; DJI Fly opens
+its status panel from the status pill. Any warning or error word in the list, the panel or the
+status pill is a failed check. A warning colour whose words could not be read is a question
+for a reviewer, not a rejection.
+"""
+
+from __future__ import annotations
+
+from pipeline.detectors.base import Context, Detection, evidence, indices
+from pipeline.models import Finding, Reason, StepName, StepResult
+
+STEP = StepName.FLIGHT_STATUS
+
+
+def detect(ctx: Context) -> Detection:
+    obs = ctx.timeline.observations
+    seen = indices(ctx, "status_list")
+    errors = [(i, phrase, line) for i, o in enumerate(obs) for phrase, line in o.error_lines if o.screen in ("status_list", "camera")]
+    det: Detection
+    if seen:
+        end_seen = any(obs[i].status_end_seen for i in seen)
+        needs_end = ctx.template.app == "dji_go4"
+        step = StepResult(
+            name=STEP,
+            found=True,
+            start_s=obs[seen[0]].time_s,
+            end_s=obs[seen[-1]].time_s,
+            confidence=0.9 if end_seen or not needs_end else 0.5,
+            detail="status list read to the end" if end_seen else "status panel read",
+            evidence=[evidence(ctx, i, "status list") for i in (seen[:1] + seen[-1:] if len(seen) > 1 else seen)],
+        )
+        det = Detection(step, order_time=step.start_s)
+        if needs_end and not end_seen:
+            det.uncertain.append("the Aircraft Status list was not seen scrolled to its last row")
+        ctx.anchors["flight_status"] = step.start_s or 0.0
+    else:
+        detail = "the status list or panel was never opened"
+        step = StepResult(name=STEP, found=False, detail=detail)
+        det = Detection(step, [Finding(reason=Reason.FLIGHT_STATUS_NOT_FOUND, message=detail)])
+    if errors:
+        words = sorted({phrase for _, phrase, _ in errors})
+        ev = []
+        for i, _, _ in errors:
+            if all(e.frame_ref != i for e in ev):
+                ev.append(evidence(ctx, i, "warning shown", [line for j, _, line in errors if j == i]))
+            if len(ev) >= 3:
+                break
+        det.findings.append(
+            Finding(
+                reason=Reason.FLIGHT_STATUS_ERROR,
+                message="warning or error shown: " + ", ".join(words),
+                time_s=obs[errors[0][0]].time_s,
+                evidence=ev,
+            )
+        )
+    else:
+        coloured = [i for i in seen if obs[i].warn_colour_lines]
+        coloured += [i for i, o in enumerate(obs) if o.screen == "camera" and o.bar_colour in ("red", "orange", "yellow")]
+        if coloured:
+            i = coloured[0]
+            det.uncertain.append(f"warning colour in the flight status at {obs[i].time_s:.1f}s, words unreadable")
+            det.step.evidence.append(evidence(ctx, i, "warning colour", obs[i].warn_colour_lines))
+    return det

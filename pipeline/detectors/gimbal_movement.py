@@ -1,0 +1,87 @@
+"""Step 2b: after the calibration, the gimbal is tilted up and down in the camera view.
+
+Two independent signals: the live picture shifts vertically (phase correlation between
+consecutive thumbnails, measured on every sample) and the pitch readout changes. Either one,
+clearly, is movement; both agreeing is high confidence.
+"""
+
+from __future__ import annotations
+
+from pipeline.detectors.base import Context, Detection, evidence
+from pipeline.models import Finding, Reason, StepName, StepResult
+
+STEP = StepName.GIMBAL_MOVEMENT
+
+MIN_TRAVEL = 0.06  # of the picture height, each way
+MIN_PITCH_RANGE = 10  # degrees
+
+
+def _camera_runs(ctx: Context) -> list[tuple[float, float]]:
+    """Time spans in which the nearest earlier observation is a camera view."""
+    runs: list[tuple[float, float]] = []
+    obs = ctx.timeline.observations
+    for i, o in enumerate(obs):
+        if o.screen != "camera":
+            continue
+        end = obs[i + 1].time_s if i + 1 < len(obs) else ctx.timeline.samples[-1].time_s
+        if runs and abs(runs[-1][1] - o.time_s) < 1e-6:
+            runs[-1] = (runs[-1][0], end)
+        else:
+            runs.append((o.time_s, end))
+    return runs
+
+
+def _movement_in(ctx: Context, start: float, end: float) -> tuple[float, float, float | None]:
+    """Upward and downward travel (fractions of height) and the first moving time in a span."""
+    pos, low, high = 0.0, 0.0, 0.0
+    first: float | None = None
+    up = down = 0.0
+    h = max(1, ctx.timeline.thumb_height)
+    for s in ctx.timeline.samples:
+        if not (start < s.time_s <= end) or s.change > 40:
+            continue  # a cut or transition is not a tilt
+        if abs(s.shift_y) >= 0.3:
+            pos += s.shift_y
+            first = first if first is not None else s.time_s
+        low, high = min(low, pos), max(high, pos)
+        up = max(up, pos - low)
+        down = max(down, high - pos)
+    return up / h, down / h, first
+
+
+def detect(ctx: Context) -> Detection:
+    obs = ctx.timeline.observations
+    after = ctx.anchors.get("calibration_done", -1.0)
+    candidates = []
+    for start, end in _camera_runs(ctx):
+        up, down, first = _movement_in(ctx, start, end)
+        pitches = sorted({o.pitch for o in obs if o.pitch is not None and start <= o.time_s <= end})
+        pitch_range = (pitches[-1] - pitches[0]) if pitches else 0
+        moved_image = up >= MIN_TRAVEL and down >= MIN_TRAVEL
+        moved_pitch = pitch_range >= MIN_PITCH_RANGE
+        if moved_image or moved_pitch:
+            confidence = 0.95 if moved_image and moved_pitch else 0.75
+            candidates.append((start, end, up, down, pitches, confidence, first))
+    chosen = next((c for c in candidates if c[0] >= after - 0.5), None) or (candidates[0] if candidates else None)
+    if chosen is None:
+        detail = "no up and down movement of the camera picture or pitch readout" + (
+            " after the calibration" if after >= 0 else ""
+        )
+        cams = [i for i, o in enumerate(obs) if o.screen == "camera" and o.time_s >= after]
+        step = StepResult(
+            name=STEP, found=False, detail=detail, evidence=[evidence(ctx, i, "camera view, no tilt") for i in cams[:1]]
+        )
+        return Detection(step, [Finding(reason=Reason.GIMBAL_MOVEMENT_NOT_FOUND, message=detail, evidence=step.evidence)])
+    start, end, up, down, pitches, confidence, first = chosen
+    idx = [i for i, o in enumerate(obs) if start <= o.time_s <= end]
+    pitch_text = f", pitch readout {pitches[0]}° to {pitches[-1]}°" if pitches else ""
+    step = StepResult(
+        name=STEP,
+        found=True,
+        start_s=round(first if first is not None else start, 2),
+        end_s=round(end, 2),
+        confidence=confidence,
+        detail=f"picture moved {up:.0%} up and {down:.0%} down{pitch_text}",
+        evidence=[evidence(ctx, i, "gimbal tilt") for i in (idx[:1] + idx[-1:] if len(idx) > 1 else idx)],
+    )
+    return Detection(step, order_time=step.start_s)

@@ -1,0 +1,292 @@
+"""What one OCR'd frame shows: its screen kind and the facts the step detectors need.
+
+``observe`` is the only place that turns pixels into words; everything after it works on
+``Observation`` values, which keeps the detectors small and testable without video.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from pipeline import preprocess
+from pipeline.ocr import OcrEngine, OcrLine
+from pipeline.templates import Template
+from pipeline.textmatch import first_match, matches
+
+# Bands of the frame, as fractions of its height: the phone's own status bar with the clock,
+# and the app's top bar with the flight status, satellites and link signals.
+PHONE_BAR = 0.055
+APP_BAR = (0.03, 0.15)
+
+SCREEN_PRIORITY = ("calibration", "status_list", "about", "settings")
+
+_CLOCK = re.compile(r"(?<![\d:'°])([01]?\d|2[0-3])\s?[:.]\s?([0-5]\d)(?![\d'\"°%])")
+_PERCENT = re.compile(r"(\d{1,3})\s?%")
+_PITCH = re.compile(r"^[^\d-]{0,2}(-?\s?\d{1,2})\s?[°º](?!\d)")
+_SMALL_INT = re.compile(r"(?<![\d.:'%°/])(\d{1,2})(?![\d%°'\":./])")
+_SERIAL_CHARS = re.compile(r"[^A-Z0-9]")
+
+
+@dataclass
+class SerialRead:
+    role: str  # "rc" | "aircraft"
+    text: str  # alphanumerics as read, upper case
+    confidence: float
+    label_box: OcrLine
+    value_box: OcrLine
+
+
+@dataclass
+class Observation:
+    time_s: float
+    lines: list[OcrLine]
+    screen: str  # calibration | status_list | about | settings | camera | unknown
+    app_scores: dict[str, int] = field(default_factory=dict)
+    template: Template | None = None
+    clock_min: int | None = None
+    clock_text: str | None = None
+    satellites: int | None = None
+    bar_text: str | None = None
+    bar_colour: str | None = None
+    bar_ready: bool = False
+    gps_weak_words: list[str] = field(default_factory=list)
+    error_lines: list[tuple[str, OcrLine]] = field(default_factory=list)  # (phrase, line)
+    warn_colour_lines: list[OcrLine] = field(default_factory=list)
+    status_end_seen: bool = False
+    calib_percent: int | None = None
+    calib_progress: bool = False
+    calib_done: bool = False
+    calib_failed: bool = False
+    pitch: int | None = None
+    serials: list[SerialRead] = field(default_factory=list)
+
+    @property
+    def texts(self) -> list[str]:
+        return [line.text for line in self.lines]
+
+
+def _ocr(engine: OcrEngine, grey: np.ndarray, dx: int = 0, dy: int = 0) -> list[OcrLine]:
+    return [line.shifted(dx, dy) for line in engine.read_lines(grey)]
+
+
+def _screen_score(template: Template, kind: str, texts: list[str]) -> int:
+    if kind == "calibration":
+        # The menu row "Gimbal Calibration" is not the calibration: progress shows a percentage.
+        words = template.calibration
+        hits = sum(
+            1
+            for t in texts
+            if (first_match(words.progress, t) and _PERCENT.search(t))
+            or first_match(words.done, t)
+            or first_match(words.failed, t)
+        )
+        return hits + 2 if hits else 0
+    sig = template.screens.get(kind)
+    if sig is None:
+        return 0
+    labels = {p for p in sig.labels if any(matches(p, t) for t in texts)}
+    titled = any(matches(p, t) for p in sig.title for t in texts)
+    if len(labels) >= sig.min_labels:
+        return len(labels) + (2 if titled else 0)
+    return 0
+
+
+def _centre_y(line: OcrLine) -> float:
+    return line.y + line.h / 2
+
+
+def observe(
+    frame: np.ndarray, time_s: float, templates: tuple[Template, ...], engine: OcrEngine,
+    previous_screen: str | None = None,
+) -> Observation:
+    h, w = frame.shape[:2]
+    lines = _ocr(engine, preprocess.local_bright_text(frame))
+    top_h = int(h * APP_BAR[1])
+    top_lines = _ocr(engine, preprocess.min_channel(frame[:top_h]))
+    texts = [line.text for line in lines]
+
+    # Which template (app) fits best, and which screen this is.
+    scored = []
+    for tpl in templates:
+        markers = sum(1 for m in tpl.app_markers if any(matches(m, t) for t in texts + [x.text for x in top_lines]))
+        screens = {kind: _screen_score(tpl, kind, texts) for kind in SCREEN_PRIORITY}
+        scored.append((tpl, markers, screens))
+    app_scores = {tpl.app: markers for tpl, markers, _ in scored}
+    best_kind, best_score, best_tpl = "unknown", 0, scored[0][0]
+    for tpl, markers, screens in scored:
+        for kind in SCREEN_PRIORITY:  # strictly greater: earlier kinds win ties
+            s = screens[kind]
+            better_app = s == best_score and s > 0 and markers > app_scores[best_tpl.app]
+            if s > best_score or (better_app and kind == best_kind):
+                best_kind, best_score, best_tpl = kind, s, tpl
+    if best_score == 0:
+        best_tpl = max(scored, key=lambda item: item[1])[0]
+
+    obs = Observation(time_s=time_s, lines=lines, screen=best_kind, app_scores=app_scores, template=best_tpl)
+
+    all_lines = lines + top_lines
+
+    _read_top_bar(obs, frame, top_lines, best_tpl, w, h)
+    if best_kind == "unknown" and (obs.bar_text or obs.satellites is not None):
+        obs.screen = "camera"
+    if obs.screen in ("camera", "unknown"):
+        for line in all_lines:
+            m = _PITCH.match(line.text.strip())
+            if m and _centre_y(line) > h * APP_BAR[1]:
+                obs.pitch = int(m.group(1).replace(" ", ""))
+                break
+    if obs.screen == "calibration":
+        _read_calibration(obs, best_tpl)
+    if obs.screen == "status_list":
+        _read_status(obs, frame, best_tpl, w)
+    if obs.screen == "about":
+        obs.serials = read_serials(frame, lines, best_tpl, engine)
+    return obs
+
+
+def _read_top_bar(obs: Observation, frame: np.ndarray, top_lines: list[OcrLine], tpl: Template, w: int, h: int) -> None:
+    for line in top_lines:
+        if _centre_y(line) < h * PHONE_BAR:
+            m = _CLOCK.search(line.text)
+            if m and obs.clock_min is None:
+                obs.clock_min = int(m.group(1)) * 60 + int(m.group(2))
+                obs.clock_text = f"{int(m.group(1)):02d}:{m.group(2)}"
+    bar = [x for x in top_lines if h * APP_BAR[0] <= _centre_y(x) <= h * APP_BAR[1]]
+    for line in bar:
+        ready = first_match(tpl.status.ready, line.text)
+        error = first_match(tpl.status.errors, line.text)
+        weak = first_match(tpl.camera.gps_weak, line.text)
+        if weak:
+            obs.gps_weak_words.append(weak)
+        if (ready or error or weak) and obs.bar_text is None and line.x < w * 0.5:
+            obs.bar_text = line.text
+            obs.bar_ready = bool(ready) and not error and not weak
+            crop = frame[max(0, line.y - 4) : line.y + line.h + 4, max(0, line.x - 8) : line.x + line.w + 8]
+            obs.bar_colour = preprocess.dominant_colour(crop)
+            if error:
+                obs.error_lines.append((error, line))
+    # Satellites: the first small number to the right of the status text in the app bar.
+    candidates: list[tuple[int, int]] = []
+    anchor = next((x for x in bar if x.text == obs.bar_text), None)
+    for line in bar:
+        if anchor is not None and abs(_centre_y(line) - _centre_y(anchor)) > anchor.h * 0.7:
+            continue  # the picture under the bar is not the bar
+        if line.x + line.w < w * 0.35:
+            continue
+        if line.h < h * 0.012:
+            continue  # icon fragments read as digits are tiny
+        for m in _SMALL_INT.finditer(line.text):
+            value = int(m.group(1))
+            if value <= 60:
+                # Position of the number within the line, proportionally.
+                x = line.x + int(line.w * m.start() / max(1, len(line.text)))
+                if x > w * 0.35:
+                    candidates.append((x, value))
+    if candidates:
+        obs.satellites = min(candidates)[1]
+
+
+def _read_calibration(obs: Observation, tpl: Template) -> None:
+    for text in obs.texts:
+        if first_match(tpl.calibration.failed, text):
+            obs.calib_failed = True
+        elif first_match(tpl.calibration.done, text):
+            obs.calib_done = True
+        elif first_match(tpl.calibration.progress, text):
+            obs.calib_progress = True
+        m = _PERCENT.search(text)
+        if m and (obs.calib_progress or "calib" in text.lower()):
+            value = int(m.group(1))
+            if value <= 100:
+                obs.calib_percent = value
+    if obs.calib_percent == 100 and not obs.calib_failed:
+        obs.calib_done = True
+
+
+def _read_status(obs: Observation, frame: np.ndarray, tpl: Template, w: int) -> None:
+    for line in obs.lines:
+        phrase = first_match(tpl.status.errors, line.text)
+        if phrase:
+            obs.error_lines.append((phrase, line))
+        if first_match(tpl.status.end_rows, line.text):
+            obs.status_end_seen = True
+        letters = sum(c.isalpha() for c in line.text)
+        if line.x > w * 0.3 and letters >= 3 and line.confidence >= 50:
+            crop = frame[line.y : line.y + line.h, line.x : line.x + line.w]
+            colour = preprocess.dominant_colour(crop)
+            if colour in ("red", "orange", "yellow"):
+                obs.warn_colour_lines.append(line)
+
+
+def read_serials(frame: np.ndarray, lines: list[OcrLine], tpl: Template, engine: OcrEngine) -> list[SerialRead]:
+    """Serial values next to their labels: the label decides the role, never the value's shape."""
+    labels = tpl.serial_labels
+    out: list[SerialRead] = []
+    for label in lines:
+        candidates = [(p, "rc") for p in labels.rc] + [(p, "aircraft") for p in labels.aircraft]
+        candidates += [(p, "other") for p in labels.other]
+        best_role, best_len = None, -1
+        for phrase, role in candidates:
+            if len(phrase) > best_len and _label_match(phrase, label.text):
+                best_role, best_len = role, len(phrase)
+        if best_role in (None, "other"):
+            continue
+        value = _value_beside(label, lines)
+        if value is None:
+            continue
+        reads = [(_SERIAL_CHARS.sub("", value.text.upper()), value.confidence)]
+        reads += _reread(frame, value, engine)
+        for raw, conf in reads:
+            if 10 <= len(raw) <= 24 and sum(c.isdigit() for c in raw) >= 2:
+                out.append(SerialRead(best_role, raw, conf, label, value))
+    return out
+
+
+def _label_match(phrase: str, text: str) -> bool:
+    """A label line is the label alone (plus maybe the value): the phrase must start the line."""
+    head = " ".join(text.split()[: len(phrase.split()) + 1])
+    return matches(phrase, head) and len(text.split()) <= len(phrase.split()) + 2 or matches(phrase, text) and text.lower().startswith(phrase.split()[0].lower())
+
+
+def _value_beside(label: OcrLine, lines: list[OcrLine]) -> OcrLine | None:
+    cy = _centre_y(label)
+    best = None
+    for line in lines:
+        if line is label or line.x <= label.x + label.w * 0.5:
+            continue
+        if abs(_centre_y(line) - cy) > max(label.h, line.h) * 0.6:
+            continue
+        alnum = _SERIAL_CHARS.sub("", line.text.upper())
+        if len(alnum) < 8:
+            continue
+        if best is None or line.x < best.x:
+            best = line
+    if best is None:
+        # Label and value read as one line: the value is the last long token.
+        tokens = label.text.split()
+        if tokens and len(_SERIAL_CHARS.sub("", tokens[-1].upper())) >= 10:
+            return OcrLine(tokens[-1], label.confidence, label.x + label.w // 2, label.y, label.w // 2, label.h)
+    return best
+
+
+def _reread(frame: np.ndarray, box: OcrLine, engine: OcrEngine) -> list[tuple[str, float]]:
+    """Read the value again, alone and enlarged, a few ways: serials carry no context to guess
+    from, and small screen text is read differently at different scales."""
+    pad = max(4, box.h // 2)
+    crop = frame[max(0, box.y - pad) : box.y + box.h + pad, max(0, box.x - pad) : box.x + box.w + pad]
+    if crop.size == 0:
+        return []
+    reads: list[tuple[str, float]] = []
+    for height, binarise in ((40, True), (56, True), (96, False)):
+        grey = preprocess.for_line(crop, height)
+        if binarise:
+            _, grey = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+        lines = engine.read_lines(grey, single_line=True)
+        if lines:
+            text = "".join(_SERIAL_CHARS.sub("", x.text.upper()) for x in lines)
+            reads.append((text, min(x.confidence for x in lines)))
+    return reads

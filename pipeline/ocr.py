@@ -1,0 +1,180 @@
+"""Tesseract behind one small interface: in-process through tesserocr when installed, else a
+process per call through pytesseract.
+
+In-process OCR matters: a process per call costs ~150 ms of fixed overhead against ~15-30 ms
+for a text line with a reused API (see shared/research/pipeline_facts.md). Both engines return
+the same ``OcrLine`` list so that the rest of the pipeline never knows which one ran.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+# Tesseract spawns OpenMP threads per page; on small machines that is 5-30x slower.
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
+
+@dataclass(frozen=True)
+class OcrLine:
+    """One text line with its box in the coordinates of the image given to the engine."""
+
+    text: str
+    confidence: float  # 0..100
+    x: int
+    y: int
+    w: int
+    h: int
+
+    def shifted(self, dx: int, dy: int, scale: float = 1.0) -> OcrLine:
+        """Map a box from a crop (optionally resized by ``scale``) back to frame coordinates."""
+        return OcrLine(
+            self.text,
+            self.confidence,
+            int(self.x / scale) + dx,
+            int(self.y / scale) + dy,
+            int(self.w / scale),
+            int(self.h / scale),
+        )
+
+
+class OcrEngine(Protocol):
+    name: str
+
+    def read_lines(self, gray: np.ndarray, *, single_line: bool = False) -> list[OcrLine]: ...
+
+
+def find_tessdata() -> str | None:
+    """The system's tessdata folder; tesserocr's wheel bundles the library but no language data."""
+    env = os.environ.get("TESSDATA_PREFIX")
+    candidates = [env] if env else []
+    candidates += [
+        "/usr/share/tesseract-ocr/5/tessdata",
+        "/usr/share/tesseract-ocr/4.00/tessdata",
+        "/usr/share/tessdata",
+        "/usr/local/share/tessdata",
+    ]
+    for c in candidates:
+        if c and (Path(c) / "eng.traineddata").exists():
+            return c
+    return None
+
+
+class TesserocrEngine:
+    """A reused ``PyTessBaseAPI`` per thread (the API is not thread-safe, the GIL is released)."""
+
+    name = "tesserocr"
+
+    def __init__(self, lang: str = "eng") -> None:
+        import tesserocr  # noqa: F401  (fail here, not on first use, when it is missing)
+
+        self._lang = lang
+        self._path = find_tessdata()
+        if self._path is None:
+            raise RuntimeError("Tesseract language data (eng.traineddata) not found")
+        self._local = threading.local()
+
+    def _api(self, single_line: bool):
+        import tesserocr
+
+        key = "line" if single_line else "sparse"
+        api = getattr(self._local, key, None)
+        if api is None:
+            psm = tesserocr.PSM.SINGLE_LINE if single_line else tesserocr.PSM.SPARSE_TEXT
+            api = tesserocr.PyTessBaseAPI(path=self._path, lang=self._lang, psm=psm)
+            # Screen text is mostly names and serials, not dictionary words.
+            api.SetVariable("load_system_dawg", "0")
+            api.SetVariable("load_freq_dawg", "0")
+            setattr(self._local, key, api)
+        return api
+
+    def read_lines(self, gray: np.ndarray, *, single_line: bool = False) -> list[OcrLine]:
+        import tesserocr
+        from PIL import Image
+
+        api = self._api(single_line)
+        api.SetImage(Image.fromarray(gray))
+        api.Recognize()
+        lines: list[OcrLine] = []
+        iterator = api.GetIterator()
+        level = tesserocr.RIL.TEXTLINE
+        for item in tesserocr.iterate_level(iterator, level):
+            text = (item.GetUTF8Text(level) or "").strip()
+            if not text:
+                continue
+            box = item.BoundingBox(level)
+            if box is None:
+                continue
+            x1, y1, x2, y2 = box
+            lines.append(OcrLine(text, float(item.Confidence(level)), x1, y1, x2 - x1, y2 - y1))
+        return lines
+
+
+class PytesseractEngine:
+    """Fallback: one ``tesseract`` process per call, grouped into lines from its TSV output."""
+
+    name = "pytesseract"
+
+    def __init__(self, lang: str = "eng") -> None:
+        import pytesseract  # noqa: F401
+
+        if shutil.which("tesseract") is None:
+            raise RuntimeError("the tesseract command is not installed")
+        self._lang = lang
+
+    def read_lines(self, gray: np.ndarray, *, single_line: bool = False) -> list[OcrLine]:
+        import pytesseract
+
+        psm = 7 if single_line else 11
+        data = pytesseract.image_to_data(
+            gray,
+            lang=self._lang,
+            config=f"--psm {psm} -c load_system_dawg=0 -c load_freq_dawg=0",
+            output_type=pytesseract.Output.DICT,
+        )
+        groups: dict[tuple[int, int, int], list[int]] = {}
+        for i, word in enumerate(data["text"]):
+            if not str(word).strip():
+                continue
+            key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
+            groups.setdefault(key, []).append(i)
+        lines: list[OcrLine] = []
+        for idx in groups.values():
+            xs = [data["left"][i] for i in idx]
+            ys = [data["top"][i] for i in idx]
+            x2 = max(data["left"][i] + data["width"][i] for i in idx)
+            y2 = max(data["top"][i] + data["height"][i] for i in idx)
+            confs = [float(data["conf"][i]) for i in idx if float(data["conf"][i]) >= 0]
+            text = " ".join(str(data["text"][i]).strip() for i in idx)
+            conf = sum(confs) / len(confs) if confs else 0.0
+            lines.append(OcrLine(text, conf, min(xs), min(ys), x2 - min(xs), y2 - min(ys)))
+        return lines
+
+
+_default: OcrEngine | None = None
+
+
+def make_engine(prefer: str | None = None) -> OcrEngine:
+    """The best available engine; ``VIDVERIFY_OCR_ENGINE`` (tesserocr|pytesseract) forces one."""
+    choice = prefer or os.environ.get("VIDVERIFY_OCR_ENGINE", "")
+    if choice == "pytesseract":
+        return PytesseractEngine()
+    try:
+        return TesserocrEngine()
+    except (ImportError, RuntimeError):
+        if choice == "tesserocr":
+            raise
+        return PytesseractEngine()
+
+
+def default_engine() -> OcrEngine:
+    global _default
+    if _default is None:
+        _default = make_engine()
+    return _default

@@ -1,0 +1,77 @@
+"""Image preparation for OCR: which grey image makes which kind of screen text legible.
+
+DJI screens put coloured words (green "Normal", red errors) on dark panels and white words on
+coloured pills. No single grey conversion serves both: the per-pixel maximum of the colour
+channels keeps coloured text bright on dark panels, the per-pixel minimum keeps white text
+bright on a coloured pill while the pill itself goes dark.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+
+def max_channel(bgr: np.ndarray) -> np.ndarray:
+    return bgr.max(axis=2)
+
+
+def min_channel(bgr: np.ndarray) -> np.ndarray:
+    return bgr.min(axis=2)
+
+
+def local_bright_text(bgr: np.ndarray) -> np.ndarray:
+    """Black-on-white image of everything brighter than its neighbourhood.
+
+    Tesseract's own page layout gives up on dialogs floating over a photo (it takes the whole
+    area for a picture); thresholding against the local mean first leaves only the strokes of
+    light text, which it then reads wherever they are. Dark UIs put light text on darker
+    panels, so this keeps panels, dialogs and pills alike.
+    """
+    v = max_channel(bgr)
+    block = (bgr.shape[0] // 40) | 1
+    return cv2.adaptiveThreshold(v, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, max(block, 11), -25)
+
+
+def thumbnail(bgr: np.ndarray, width: int = 160) -> np.ndarray:
+    """Small grey image for change signals; nearest-neighbour first because area resampling of a
+    full 1080p frame costs ~5 ms and the change signal does not need it."""
+    h, w = bgr.shape[:2]
+    step = max(1, w // (width * 2))
+    small = bgr[::step, ::step]
+    height = max(1, round(width * h / w))
+    grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
+    return cv2.resize(grey, (width, height), interpolation=cv2.INTER_AREA)
+
+
+def for_line(bgr_crop: np.ndarray, target_height: int = 56) -> np.ndarray:
+    """A single text line scaled to a comfortable height, dark text on white, with a border."""
+    grey = max_channel(bgr_crop)
+    h = grey.shape[0]
+    if h <= 0:
+        return grey
+    scale = target_height / h
+    grey = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+    if grey.mean() < 128:
+        grey = 255 - grey
+    return cv2.copyMakeBorder(grey, 12, 12, 12, 12, cv2.BORDER_CONSTANT, value=255)
+
+
+HUES = {"red": ((0, 10), (170, 180)), "orange": ((10, 22),), "yellow": ((22, 35),), "green": ((35, 90),)}
+
+
+def dominant_colour(bgr_crop: np.ndarray) -> str | None:
+    """The hue family of the saturated pixels in a box (text or pill), or None when grey."""
+    if bgr_crop.size == 0:
+        return None
+    hsv = cv2.cvtColor(bgr_crop, cv2.COLOR_BGR2HSV)
+    sat = (hsv[..., 1] > 90) & (hsv[..., 2] > 90)
+    if sat.sum() < max(12, 0.04 * sat.size):
+        return None
+    hues = hsv[..., 0][sat]
+    counts = {
+        name: int(sum(((hues >= lo) & (hues < hi)).sum() for lo, hi in ranges))
+        for name, ranges in HUES.items()
+    }
+    name, count = max(counts.items(), key=lambda kv: kv[1])
+    return name if count >= 0.5 * len(hues) else None

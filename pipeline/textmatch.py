@@ -1,0 +1,76 @@
+"""Fuzzy phrase matching for OCR text: screen words survive a letter or two of OCR noise.
+
+Matching is word-window based: a phrase of n words is compared with every n-word window of the
+line, so "Remote Controller SN" is found inside "Remote Controller SN 1581F..." and a misread
+"Noval" still matches "Normal" only when the phrase is long enough to make that safe.
+"""
+
+from __future__ import annotations
+
+import re
+from difflib import SequenceMatcher
+from functools import lru_cache
+
+_SPACE = re.compile(r"\s+")
+_NOISE = re.compile(r"[^\w%°()/.:\-+ ]", re.UNICODE)
+
+
+@lru_cache(maxsize=65536)
+def norm(text: str) -> str:
+    return _SPACE.sub(" ", _NOISE.sub(" ", text.lower())).strip()
+
+
+def _threshold(phrase: str) -> float:
+    # Short words must match exactly: "IMU" vs "IMO" is not a safe guess.
+    n = len(phrase)
+    if n <= 4:
+        return 1.0
+    if " " not in phrase:
+        # One word: "calibrating" must not pass for "calibration".
+        return 0.93
+    if n <= 8:
+        return 0.88
+    return 0.86
+
+
+def phrase_score(phrase: str, line: str) -> float:
+    """Best similarity (0..1) of ``phrase`` with any word window of ``line``."""
+    p, s = norm(phrase), norm(line)
+    if not p or not s:
+        return 0.0
+    if re.search(r"(?<![\w])" + re.escape(p) + r"(?![\w])", s):
+        return 1.0
+    pw, sw = p.split(" "), s.split(" ")
+    n = len(pw)
+    best = 0.0
+    for width in {n, n + 1}:
+        for i in range(0, max(1, len(sw) - width + 1)):
+            window = " ".join(sw[i : i + width])
+            if len(window) < 0.9 * len(p):
+                continue  # a shorter line cannot hold the whole phrase
+            m = SequenceMatcher(None, p, window)
+            if m.real_quick_ratio() <= best or m.quick_ratio() <= best:
+                continue
+            best = max(best, m.ratio())
+    return best
+
+
+def matches(phrase: str, line: str) -> bool:
+    return phrase_score(phrase, line) >= _threshold(norm(phrase))
+
+
+def first_match(phrases: list[str], line: str) -> str | None:
+    """The longest phrase that matches (longest first so "IMU Calibration Required" wins over
+    "Calibration Required")."""
+    for phrase in sorted(phrases, key=len, reverse=True):
+        if matches(phrase, line):
+            return phrase
+    return None
+
+
+def any_match(phrases: list[str], lines: list[str]) -> list[str]:
+    found: list[str] = []
+    for phrase in phrases:
+        if any(matches(phrase, line) for line in lines):
+            found.append(phrase)
+    return found

@@ -1,0 +1,128 @@
+"""One pass over the video: cheap signals on every sample, OCR only where the screen changed.
+
+Every sampled frame (a few per second) gets a small grey thumbnail, its change against the
+previous sample and its vertical shift (phase correlation): together under a millisecond.
+A frame is OCR'd only when it differs from the last OCR'd one, or when a slowly changing
+screen (progress, scrolling, a panning camera) has gone unread for a while. The rest of the
+pipeline works on the resulting ``Timeline``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from pipeline import preprocess
+from pipeline.observe import Observation, observe
+from pipeline.ocr import OcrEngine
+from pipeline.templates import Template
+from pipeline.video import sample_frames
+
+SAMPLES_PER_SECOND = 4.0
+CHANGE_THRESHOLD = 6.0  # mean abs grey difference (0..255) that means "another screen"
+STABLE_THRESHOLD = 3.0
+REFRESH_S = 1.0  # re-read a slowly changing screen this often
+IDLE_REFRESH_S = 5.0  # and a static one this often (a clock may still tick)
+EVIDENCE_WIDTH = 1280
+
+Progress = Callable[[float, str], None]
+
+
+@dataclass
+class Sample:
+    time_s: float
+    change: float  # against the previous sample
+    shift_y: float  # vertical image shift against the previous sample, in thumbnail rows
+    thumb: np.ndarray
+    observation: int | None = None  # index into Timeline.observations when OCR'd
+
+
+@dataclass
+class Timeline:
+    samples: list[Sample] = field(default_factory=list)
+    observations: list[Observation] = field(default_factory=list)
+    images: dict[int, bytes] = field(default_factory=dict)  # observation index -> JPEG
+    frame_size: tuple[int, int] = (0, 0)
+    thumb_height: int = 0
+
+    def screen_at(self, t: float) -> str:
+        """The screen of the nearest observation at or before ``t``."""
+        best = "unknown"
+        for obs in self.observations:
+            if obs.time_s > t + 1e-6:
+                break
+            best = obs.screen
+        return best
+
+
+def _vertical_shift(prev: np.ndarray, cur: np.ndarray) -> float:
+    h, w = cur.shape
+    # The middle of the picture: top and side bars are overlays that do not move with it.
+    a = prev[int(h * 0.18) : int(h * 0.85), int(w * 0.2) : int(w * 0.8)].astype(np.float32)
+    b = cur[int(h * 0.18) : int(h * 0.85), int(w * 0.2) : int(w * 0.8)].astype(np.float32)
+    if a.std() < 2 or b.std() < 2:
+        return 0.0
+    window = cv2.createHanningWindow((a.shape[1], a.shape[0]), cv2.CV_32F)
+    (dx, dy), response = cv2.phaseCorrelate(a, b, window)
+    if response < 0.2:
+        return 0.0
+    return float(dy)
+
+
+def build_timeline(
+    path: Path,
+    fps: float,
+    total_frames: int,
+    templates: tuple[Template, ...],
+    engine: OcrEngine,
+    keep_images: bool = False,
+    progress: Progress | None = None,
+) -> Timeline:
+    every = max(1, round(fps / SAMPLES_PER_SECOND))
+    tl = Timeline()
+    prev: np.ndarray | None = None
+    last_ocr_thumb: np.ndarray | None = None
+    last_ocr_t = -1e9
+    previous_screen: str | None = None
+    for frame in sample_frames(path, fps, every):
+        image = frame.image
+        if not tl.frame_size[0]:
+            tl.frame_size = (image.shape[1], image.shape[0])
+        thumb = preprocess.thumbnail(image)
+        tl.thumb_height = thumb.shape[0]
+        change = float(cv2.absdiff(prev, thumb).mean()) if prev is not None else 255.0
+        shift = _vertical_shift(prev, thumb) if prev is not None else 0.0
+        since_ocr = float(cv2.absdiff(last_ocr_thumb, thumb).mean()) if last_ocr_thumb is not None else 255.0
+        elapsed = frame.time_s - last_ocr_t
+        read = (
+            last_ocr_thumb is None
+            or (since_ocr > CHANGE_THRESHOLD and (change < STABLE_THRESHOLD or elapsed >= 0.5))
+            or (elapsed >= REFRESH_S and since_ocr >= 0.4)
+            or elapsed >= IDLE_REFRESH_S
+        )
+        sample = Sample(frame.time_s, change, shift, thumb)
+        if read:
+            obs = observe(image, frame.time_s, templates, engine, previous_screen)
+            sample.observation = len(tl.observations)
+            tl.observations.append(obs)
+            previous_screen = obs.screen
+            last_ocr_thumb, last_ocr_t = thumb, frame.time_s
+            if keep_images:
+                tl.images[sample.observation] = _jpeg(image)
+        tl.samples.append(sample)
+        prev = thumb
+        if progress and total_frames:
+            progress(min(1.0, frame.index / total_frames), "reading screens")
+    return tl
+
+
+def _jpeg(image: np.ndarray) -> bytes:
+    h, w = image.shape[:2]
+    if w > EVIDENCE_WIDTH:
+        image = cv2.resize(image, (EVIDENCE_WIDTH, round(h * EVIDENCE_WIDTH / w)), interpolation=cv2.INTER_AREA)
+    ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 85])
+    return buf.tobytes() if ok else b""

@@ -1,0 +1,61 @@
+"""Fixtures for the eligibility core: pure product records, and stores on SQLite and PostgreSQL.
+
+PostgreSQL tests use the development server (``ELIGIBILITY_TEST_PG_URL``, default
+127.0.0.1:5432 database ``test``). Each test gets its own schema, selected through the
+``search_path`` connection option, and dropped afterwards, so tests never see each other's
+rows. A server that is down makes these tests fail, on purpose: they are not skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from urllib.parse import quote
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from eligibility.store import Store
+
+PG_URL = os.environ.get(
+    "ELIGIBILITY_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A URL to a fresh, empty PostgreSQL schema, dropped after the test."""
+    schema = f"elig_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in PG_URL else "?"
+    try:
+        yield f"{PG_URL}{sep}options={quote(f'-csearch_path={schema}')}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:
+    """A URL to a SQLite file in the test's temporary directory."""
+    return f"sqlite:///{tmp_path / 'eligibility.db'}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request) -> str:
+    """Each store test runs once on SQLite and once on PostgreSQL."""
+    name = "sqlite_url" if request.param == "sqlite" else "pg_url"
+    return request.getfixturevalue(name)
+
+
+@pytest.fixture
+def store(db_url) -> Iterator[Store]:
+    s = Store(db_url)
+    try:
+        yield s
+    finally:
+        s.close()
