@@ -18,7 +18,7 @@ CLOCK_SLACK_MIN = 1  # the minute can roll over between two readings
 REPEAT_DIFF = 1.2  # mean abs difference (on 32x18 grey) under which two frames are "the same"
 REPEAT_RUN = 4  # consecutive samples that must repeat
 REPEAT_MIN_GAP_S = 2.0
-MOVING = 2.0
+MOVING = 1.0  # percent of pixels changed since the previous sample
 
 
 def clock_findings(tl: Timeline) -> list[Finding]:

@@ -119,7 +119,9 @@ def observe(
     best_kind, best_score, best_tpl = "unknown", 0, scored[0][0]
     for tpl, markers, screens in scored:
         for kind in SCREEN_PRIORITY:  # strictly greater: earlier kinds win ties
-            s = screens[kind]
+            # A calibration dialog floats over the settings page it was started from: any sign
+            # of it decides the screen.
+            s = screens[kind] + (1000 if kind == "calibration" and screens[kind] else 0)
             better_app = s == best_score and s > 0 and markers > app_scores[best_tpl.app]
             if s > best_score or (better_app and kind == best_kind):
                 best_kind, best_score, best_tpl = kind, s, tpl

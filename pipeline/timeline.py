@@ -23,8 +23,12 @@ from pipeline.templates import Template
 from pipeline.video import sample_frames
 
 SAMPLES_PER_SECOND = 4.0
-CHANGE_THRESHOLD = 6.0  # mean abs grey difference (0..255) that means "another screen"
-STABLE_THRESHOLD = 3.0
+# Change is the percentage of thumbnail pixels whose grey level moved by more than PIXEL_DELTA:
+# a scrolled list of small text changes few pixels, but each one by a lot.
+PIXEL_DELTA = 24
+CHANGE_THRESHOLD = 4.0  # "another screen"
+STABLE_THRESHOLD = 1.5
+SLIGHT_CHANGE = 0.2
 REFRESH_S = 1.0  # re-read a slowly changing screen this often
 IDLE_REFRESH_S = 5.0  # and a static one this often (a clock may still tick)
 EVIDENCE_WIDTH = 1280
@@ -59,6 +63,12 @@ class Timeline:
         return best
 
 
+def _change(a: np.ndarray | None, b: np.ndarray) -> float:
+    if a is None:
+        return 100.0
+    return float((cv2.absdiff(a, b) > PIXEL_DELTA).mean() * 100)
+
+
 def _vertical_shift(prev: np.ndarray, cur: np.ndarray) -> float:
     h, w = cur.shape
     # The middle of the picture: top and side bars are overlays that do not move with it.
@@ -88,35 +98,50 @@ def build_timeline(
     last_ocr_thumb: np.ndarray | None = None
     last_ocr_t = -1e9
     previous_screen: str | None = None
+    held: tuple[Sample, np.ndarray] | None = None  # the previous sample, if not OCR'd
+
+    def read(sample: Sample, image: np.ndarray) -> None:
+        nonlocal last_ocr_thumb, last_ocr_t, previous_screen
+        obs = observe(image, sample.time_s, templates, engine, previous_screen)
+        sample.observation = len(tl.observations)
+        tl.observations.append(obs)
+        previous_screen = obs.screen
+        last_ocr_thumb, last_ocr_t = sample.thumb, sample.time_s
+        if keep_images:
+            tl.images[sample.observation] = _jpeg(image)
+
     for frame in sample_frames(path, fps, every):
         image = frame.image
         if not tl.frame_size[0]:
             tl.frame_size = (image.shape[1], image.shape[0])
         thumb = preprocess.thumbnail(image)
         tl.thumb_height = thumb.shape[0]
-        change = float(cv2.absdiff(prev, thumb).mean()) if prev is not None else 255.0
+        change = _change(prev, thumb)
         shift = _vertical_shift(prev, thumb) if prev is not None else 0.0
-        since_ocr = float(cv2.absdiff(last_ocr_thumb, thumb).mean()) if last_ocr_thumb is not None else 255.0
+        since_ocr = _change(last_ocr_thumb, thumb)
         elapsed = frame.time_s - last_ocr_t
-        read = (
-            last_ocr_thumb is None
-            or (since_ocr > CHANGE_THRESHOLD and (change < STABLE_THRESHOLD or elapsed >= 0.5))
-            or (elapsed >= REFRESH_S and since_ocr >= 0.4)
-            or elapsed >= IDLE_REFRESH_S
-        )
+        new_screen = since_ocr > CHANGE_THRESHOLD
         sample = Sample(frame.time_s, change, shift, thumb)
-        if read:
-            obs = observe(image, frame.time_s, templates, engine, previous_screen)
-            sample.observation = len(tl.observations)
-            tl.observations.append(obs)
-            previous_screen = obs.screen
-            last_ocr_thumb, last_ocr_t = thumb, frame.time_s
-            if keep_images:
-                tl.images[sample.observation] = _jpeg(image)
+        if new_screen and held is not None and _change(last_ocr_thumb, held[0].thumb) > SLIGHT_CHANGE:
+            # The screen is changing: read the last frame of the old one first, so that the
+            # final state of a scrolled page is never skipped.
+            read(*held)
+        if (
+            last_ocr_thumb is None
+            or (new_screen and (change < STABLE_THRESHOLD or elapsed >= 0.5))
+            or (elapsed >= REFRESH_S and since_ocr >= SLIGHT_CHANGE)
+            or elapsed >= IDLE_REFRESH_S
+        ):
+            read(sample, image)
+            held = None
+        else:
+            held = (sample, image)
         tl.samples.append(sample)
         prev = thumb
         if progress and total_frames:
             progress(min(1.0, frame.index / total_frames), "reading screens")
+    if held is not None and _change(last_ocr_thumb, held[0].thumb) > SLIGHT_CHANGE:
+        read(*held)
     return tl
 
 

@@ -38,7 +38,7 @@ def _movement_in(ctx: Context, start: float, end: float) -> tuple[float, float, 
     up = down = 0.0
     h = max(1, ctx.timeline.thumb_height)
     for s in ctx.timeline.samples:
-        if not (start < s.time_s <= end) or s.change > 40:
+        if not (start < s.time_s <= end) or s.change > 60:
             continue  # a cut or transition is not a tilt
         if abs(s.shift_y) >= 0.3:
             pos += s.shift_y
