@@ -102,6 +102,7 @@ def analyse_file(
         evidence_writer.write(report, tl, Path(evidence_dir))
         timings["evidence"] = round((time.perf_counter() - t) * 1000, 1)
     timings["total"] = round((time.perf_counter() - started) * 1000, 1)
+    report.timings = timings
     if progress:
         progress(1.0, "done")
     return report

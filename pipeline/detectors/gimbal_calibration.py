@@ -15,7 +15,13 @@ STEP = StepName.GIMBAL_CALIBRATION
 def detect(ctx: Context) -> Detection:
     obs = ctx.timeline.observations
     seen = indices(ctx, "calibration")
+    progress = [i for i in seen if obs[i].calib_percent is not None and obs[i].calib_percent < 100]
     done = [i for i in seen if obs[i].calib_done and not obs[i].calib_failed]
+    if progress:
+        # A completion message before any progress is a misread transition frame.
+        done = [i for i in done if i > progress[0]]
+    elif len(done) < 2:
+        done = []
     failed = [i for i in seen if obs[i].calib_failed]
     percents = [(round(obs[i].time_s, 1), obs[i].calib_percent) for i in seen if obs[i].calib_percent is not None]
     if done:

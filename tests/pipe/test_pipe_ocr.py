@@ -1,0 +1,26 @@
+"""Both OCR engines read the same rendered text line through one interface."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from pipeline.ocr import PytesseractEngine, TesserocrEngine
+
+
+def _line(text: str) -> np.ndarray:
+    img = np.full((80, 900), 255, np.uint8)
+    cv2.putText(img, text, (10, 55), cv2.FONT_HERSHEY_SIMPLEX, 1.4, 0, 3, cv2.LINE_AA)
+    return img
+
+
+@pytest.mark.parametrize("engine_cls", [TesserocrEngine, PytesseractEngine])
+def test_engine_reads_a_line(engine_cls: type) -> None:
+    engine = engine_cls()
+    lines = engine.read_lines(_line("Remote Controller SN 3N8WT60"))
+    text = " ".join(x.text for x in lines)
+    assert "Remote" in text and "Controller" in text
+    assert all(x.w > 0 and x.h > 0 for x in lines)
+    single = engine.read_lines(_line("1581F6JXD2W6037"), single_line=True)
+    assert "".join(x.text for x in single).replace(" ", "") == "1581F6JXD2W6037"
