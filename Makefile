@@ -19,10 +19,7 @@ services: setup
 	@bash scripts/start_services.sh
 
 demo: setup
-	@.venv/bin/vidverify check fixtures/videos/ok_fly_1080p30.mp4 \
-		--rc-sn $$($(PY) -c "import json;m=json.load(open('fixtures/videos/manifest.json'));c=[c for c in m['cases'] if c['file']=='ok_fly_1080p30.mp4'][0];print(c['product']['rc_sn'])") \
-		--aircraft-sn $$($(PY) -c "import json;m=json.load(open('fixtures/videos/manifest.json'));c=[c for c in m['cases'] if c['file']=='ok_fly_1080p30.mp4'][0];print(c['product']['aircraft_sn'])") \
-		--evidence-dir .demo-evidence
+	@$(PY) -m vidverify.demo
 
 test: services
 	@$(PY) -m pytest -q

@@ -32,8 +32,23 @@ def write(report: Report, tl: Timeline, directory: Path) -> None:
             p2 = (int((b.x + b.w) * scale) + 3, int((b.y + b.h) * scale) + 3)
             cv2.rectangle(image, p1, p2, (0, 215, 255), 2)
         label = f"{ev.time_s:.1f}s {ev.note}"
-        cv2.rectangle(image, (0, image.shape[0] - 34), (min(image.shape[1], 16 + 11 * len(label)), image.shape[0]), (0, 0, 0), -1)
-        cv2.putText(image, label, (8, image.shape[0] - 10), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (255, 255, 255), 1, cv2.LINE_AA)
+        cv2.rectangle(
+            image,
+            (0, image.shape[0] - 34),
+            (min(image.shape[1], 16 + 11 * len(label)), image.shape[0]),
+            (0, 0, 0),
+            -1,
+        )
+        cv2.putText(
+            image,
+            label,
+            (8, image.shape[0] - 10),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            0.6,
+            (255, 255, 255),
+            1,
+            cv2.LINE_AA,
+        )
         path = directory / f"{n:03d}_{ev.time_s:07.2f}s.jpg"
         cv2.imwrite(str(path), image, [cv2.IMWRITE_JPEG_QUALITY, 85])
         ev.image = str(path)

@@ -120,7 +120,16 @@ def _options(workdir: Path, policy: FetchPolicy) -> dict:
             raise FetchError(f"download exceeded {policy.max_bytes / 1e6:.0f} MB")
 
     return {
-        "format": f"bv*[height<={h}][vcodec^=avc1]+ba/b[height<={h}][vcodec^=avc1]/bv*[height<={h}]+ba/b[height<={h}]/b",
+        # H.264 at up to 1080p first (cheap to decode, text legible), anything up to 1080p next.
+        "format": "/".join(
+            [
+                f"bv*[height<={h}][vcodec^=avc1]+ba",
+                f"b[height<={h}][vcodec^=avc1]",
+                f"bv*[height<={h}]+ba",
+                f"b[height<={h}]",
+                "b",
+            ]
+        ),
         "format_sort": [f"res:{h}", "+size", "+br"],
         "noplaylist": True,
         "playlist_items": "1",
@@ -161,7 +170,21 @@ def deno_path() -> str | None:
 
 def _transient(message: str) -> bool:
     text = message.lower()
-    return any(k in text for k in ("http error 5", "timed out", "timeout", "temporarily", "connection", "reset by peer", "503", "502", "500", "unable to download"))
+    return any(
+        k in text
+        for k in (
+            "http error 5",
+            "timed out",
+            "timeout",
+            "temporarily",
+            "connection",
+            "reset by peer",
+            "503",
+            "502",
+            "500",
+            "unable to download",
+        )
+    )
 
 
 def download(url: str, workdir: Path, policy: FetchPolicy | None = None) -> Path:
@@ -189,7 +212,9 @@ def download(url: str, workdir: Path, policy: FetchPolicy | None = None) -> Path
     return max(files, key=lambda p: p.stat().st_size)
 
 
-def fetch_video(source: str, workdir: Path, policy: FetchPolicy | None = None, allow_local: bool = True) -> Path:
+def fetch_video(
+    source: str, workdir: Path, policy: FetchPolicy | None = None, allow_local: bool = True
+) -> Path:
     """A local path (when allowed) or a downloaded URL, as a path to a video file."""
     if source.startswith("file:"):
         raise FetchError("file:// URLs are not accepted")

@@ -22,46 +22,61 @@ MOVING = 1.0  # percent of pixels changed since the previous sample
 
 
 def clock_findings(tl: Timeline) -> list[Finding]:
-    readings = [(i, o.time_s, o.clock_min, o.clock_text) for i, o in enumerate(tl.observations) if o.clock_min is not None]
-    findings: list[Finding] = []
-    for k in range(1, len(readings)):
-        _, t0, m0, txt0 = readings[k - 1]
-        i1, t1, m1, txt1 = readings[k]
-        dm = (m1 - m0) % (24 * 60)
-        if dm > 12 * 60:
-            dm -= 24 * 60  # backwards
-        allowed = (t1 - t0) / 60 + CLOCK_SLACK_MIN
-        if 0 <= dm <= allowed:
-            continue
-        # Confirm: the next reading agrees with the new clock, not the old one.
-        if k + 1 < len(readings):
-            _, t2, m2, _ = readings[k + 1]
-            d2 = (m2 - m1) % (24 * 60)
-            if not (0 <= d2 <= (t2 - t1) / 60 + CLOCK_SLACK_MIN):
-                continue
+    """The clock's offset from video time (clock minutes minus elapsed minutes) is constant in
+    an unedited recording. Readings are grouped into runs of a constant offset; a run of one
+    reading is a misread digit and dropped; two runs left with different offsets are an edit."""
+    readings = [
+        (i, o.time_s, o.clock_min, o.clock_text)
+        for i, o in enumerate(tl.observations)
+        if o.clock_min is not None
+    ]
+    runs: list[list[tuple[int, float, int, str | None, float]]] = []
+    for i, t, m, text in readings:
+        offset = m - t / 60
+        if runs and abs(_wrap(offset - runs[-1][-1][4])) <= CLOCK_SLACK_MIN + 0.05:
+            runs[-1].append((i, t, m, text, offset))
         else:
-            continue
-        kind = "ran backwards" if dm < 0 else "jumped ahead"
-        findings.append(
+            runs.append([(i, t, m, text, offset)])
+    if len(readings) >= 3:
+        runs = [r for r in runs if len(r) >= 2]
+    merged: list[list[tuple[int, float, int, str | None, float]]] = []
+    for run in runs:
+        if merged and abs(_wrap(run[0][4] - merged[-1][-1][4])) <= CLOCK_SLACK_MIN + 0.05:
+            merged[-1].extend(run)
+        else:
+            merged.append(list(run))
+    for before, after in zip(merged, merged[1:], strict=False):
+        a, b = before[-1], after[0]
+        kind = "ran backwards" if _wrap(b[4] - a[4]) < 0 else "jumped ahead"
+        return [
             Finding(
                 reason=Reason.VIDEO_EDITED,
-                message=f"the phone clock {kind} from {txt0} to {txt1} at {t1:.1f}s",
-                time_s=round(t1, 2),
+                message=f"the phone clock {kind} from {a[3]} to {b[3]} between {a[1]:.1f}s and {b[1]:.1f}s",
+                time_s=round(b[1], 2),
                 evidence=[
-                    Evidence(time_s=round(t0, 2), note=f"clock {txt0}", frame_ref=readings[k - 1][0]),
-                    Evidence(time_s=round(t1, 2), note=f"clock {txt1}", frame_ref=i1),
+                    Evidence(time_s=round(a[1], 2), note=f"clock {a[3]}", frame_ref=a[0]),
+                    Evidence(time_s=round(b[1], 2), note=f"clock {b[3]}", frame_ref=b[0]),
                 ],
             )
-        )
-        break
-    return findings
+        ]
+    return []
+
+
+def _wrap(minutes: float) -> float:
+    """A difference of clock minutes, across midnight, in -720..720."""
+    return (minutes + 720) % 1440 - 720
 
 
 def repeat_findings(tl: Timeline) -> list[Finding]:
     samples = tl.samples
     if len(samples) < REPEAT_RUN * 2:
         return []
-    tiny = np.stack([cv2.resize(s.thumb, (32, 18), interpolation=cv2.INTER_AREA).astype(np.int16).ravel() for s in samples])
+    tiny = np.stack(
+        [
+            cv2.resize(s.thumb, (32, 18), interpolation=cv2.INTER_AREA).astype(np.int16).ravel()
+            for s in samples
+        ]
+    )
     times = np.array([s.time_s for s in samples])
     moving = np.array([s.change >= MOVING for s in samples])
     n = len(samples)

@@ -100,7 +100,10 @@ def _centre_y(line: OcrLine) -> float:
 
 
 def observe(
-    frame: np.ndarray, time_s: float, templates: tuple[Template, ...], engine: OcrEngine,
+    frame: np.ndarray,
+    time_s: float,
+    templates: tuple[Template, ...],
+    engine: OcrEngine,
     previous_screen: str | None = None,
 ) -> Observation:
     h, w = frame.shape[:2]
@@ -112,7 +115,9 @@ def observe(
     # Which template (app) fits best, and which screen this is.
     scored = []
     for tpl in templates:
-        markers = sum(1 for m in tpl.app_markers if any(matches(m, t) for t in texts + [x.text for x in top_lines]))
+        markers = sum(
+            1 for m in tpl.app_markers if any(matches(m, t) for t in texts + [x.text for x in top_lines])
+        )
         screens = {kind: _screen_score(tpl, kind, texts) for kind in SCREEN_PRIORITY}
         scored.append((tpl, markers, screens))
     app_scores = {tpl.app: markers for tpl, markers, _ in scored}
@@ -150,7 +155,9 @@ def observe(
     return obs
 
 
-def _read_top_bar(obs: Observation, frame: np.ndarray, top_lines: list[OcrLine], tpl: Template, w: int, h: int) -> None:
+def _read_top_bar(
+    obs: Observation, frame: np.ndarray, top_lines: list[OcrLine], tpl: Template, w: int, h: int
+) -> None:
     for line in top_lines:
         if _centre_y(line) < h * PHONE_BAR:
             m = _CLOCK.search(line.text)
@@ -219,12 +226,14 @@ def _read_status(obs: Observation, frame: np.ndarray, tpl: Template, w: int) -> 
         letters = sum(c.isalpha() for c in line.text)
         if line.x > w * 0.3 and letters >= 3 and line.confidence >= 50:
             crop = frame[line.y : line.y + line.h, line.x : line.x + line.w]
-            colour = preprocess.dominant_colour(crop)
+            colour = preprocess.text_colour(crop)
             if colour in ("red", "orange", "yellow"):
                 obs.warn_colour_lines.append(line)
 
 
-def read_serials(frame: np.ndarray, lines: list[OcrLine], tpl: Template, engine: OcrEngine) -> list[SerialRead]:
+def read_serials(
+    frame: np.ndarray, lines: list[OcrLine], tpl: Template, engine: OcrEngine
+) -> list[SerialRead]:
     """Serial values next to their labels: the label decides the role, never the value's shape."""
     labels = tpl.serial_labels
     out: list[SerialRead] = []
@@ -251,7 +260,12 @@ def read_serials(frame: np.ndarray, lines: list[OcrLine], tpl: Template, engine:
 def _label_match(phrase: str, text: str) -> bool:
     """A label line is the label alone (plus maybe the value): the phrase must start the line."""
     head = " ".join(text.split()[: len(phrase.split()) + 1])
-    return matches(phrase, head) and len(text.split()) <= len(phrase.split()) + 2 or matches(phrase, text) and text.lower().startswith(phrase.split()[0].lower())
+    return (
+        matches(phrase, head)
+        and len(text.split()) <= len(phrase.split()) + 2
+        or matches(phrase, text)
+        and text.lower().startswith(phrase.split()[0].lower())
+    )
 
 
 def _value_beside(label: OcrLine, lines: list[OcrLine]) -> OcrLine | None:
@@ -271,7 +285,9 @@ def _value_beside(label: OcrLine, lines: list[OcrLine]) -> OcrLine | None:
         # Label and value read as one line: the value is the last long token.
         tokens = label.text.split()
         if tokens and len(_SERIAL_CHARS.sub("", tokens[-1].upper())) >= 10:
-            return OcrLine(tokens[-1], label.confidence, label.x + label.w // 2, label.y, label.w // 2, label.h)
+            return OcrLine(
+                tokens[-1], label.confidence, label.x + label.w // 2, label.y, label.w // 2, label.h
+            )
     return best
 
 

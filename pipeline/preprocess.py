@@ -30,7 +30,9 @@ def local_bright_text(bgr: np.ndarray) -> np.ndarray:
     """
     v = max_channel(bgr)
     block = (bgr.shape[0] // 40) | 1
-    return cv2.adaptiveThreshold(v, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, max(block, 11), -25)
+    return cv2.adaptiveThreshold(
+        v, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, max(block, 11), -25
+    )
 
 
 def thumbnail(bgr: np.ndarray, width: int = 160) -> np.ndarray:
@@ -57,15 +59,33 @@ def for_line(bgr_crop: np.ndarray, target_height: int = 56) -> np.ndarray:
     return cv2.copyMakeBorder(grey, 12, 12, 12, 12, cv2.BORDER_CONSTANT, value=255)
 
 
-HUES = {"red": ((0, 10), (170, 180)), "orange": ((10, 22),), "yellow": ((22, 35),), "green": ((35, 90),)}
+HUES = {
+    "red": ((0, 10), (170, 180)),
+    "orange": ((10, 22),),
+    "yellow": ((22, 35),),
+    "green": ((35, 90),),
+}
 
 
-def dominant_colour(bgr_crop: np.ndarray) -> str | None:
+def text_colour(bgr_crop: np.ndarray) -> str | None:
+    """The hue family of the text strokes in a box: its brightest pixels, not the background."""
+    if bgr_crop.size == 0:
+        return None
+    v = bgr_crop.max(axis=2)
+    strokes = v >= np.percentile(v, 80)
+    return dominant_colour(bgr_crop, strokes)
+
+
+def dominant_colour(bgr_crop: np.ndarray, mask: np.ndarray | None = None) -> str | None:
     """The hue family of the saturated pixels in a box (text or pill), or None when grey."""
     if bgr_crop.size == 0:
         return None
     hsv = cv2.cvtColor(bgr_crop, cv2.COLOR_BGR2HSV)
     sat = (hsv[..., 1] > 90) & (hsv[..., 2] > 90)
+    if mask is not None:
+        sat &= mask
+        if sat.sum() < 0.3 * mask.sum():
+            return None
     if sat.sum() < max(12, 0.04 * sat.size):
         return None
     hues = hsv[..., 0][sat]

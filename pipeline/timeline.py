@@ -148,6 +148,8 @@ def build_timeline(
 def _jpeg(image: np.ndarray) -> bytes:
     h, w = image.shape[:2]
     if w > EVIDENCE_WIDTH:
-        image = cv2.resize(image, (EVIDENCE_WIDTH, round(h * EVIDENCE_WIDTH / w)), interpolation=cv2.INTER_AREA)
+        image = cv2.resize(
+            image, (EVIDENCE_WIDTH, round(h * EVIDENCE_WIDTH / w)), interpolation=cv2.INTER_AREA
+        )
     ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 85])
     return buf.tobytes() if ok else b""

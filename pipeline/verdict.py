@@ -20,7 +20,9 @@ def order_finding(detections: list[Detection]) -> Finding | None:
     if any(t is None for t in times):
         return None
     for (a, ta), (b, tb) in zip(
-        zip(detections, times, strict=True), zip(detections[1:], times[1:], strict=True), strict=False
+        zip(detections, times, strict=True),
+        zip(detections[1:], times[1:], strict=True),
+        strict=False,
     ):
         if tb < ta - 0.25:
             return Finding(
@@ -32,7 +34,9 @@ def order_finding(detections: list[Detection]) -> Finding | None:
     return None
 
 
-def decide(findings: list[Finding], uncertain: list[str], detections: list[Detection]) -> tuple[Verdict, list[Reason], list[str]]:
+def decide(
+    findings: list[Finding], uncertain: list[str], detections: list[Detection]
+) -> tuple[Verdict, list[Reason], list[str]]:
     reasons: list[Reason] = []
     for f in findings:
         if f.reason not in reasons:

@@ -66,16 +66,23 @@ class _Bar:
 
 
 def summary(report: Report) -> str:
-    lines = [f"verdict: {report.verdict.value}" + (f"  ({', '.join(r.value for r in report.reasons)})" if report.reasons else "")]
+    lines = [
+        f"verdict: {report.verdict.value}"
+        + (f"  ({', '.join(r.value for r in report.reasons)})" if report.reasons else "")
+    ]
     v = report.video
     lines.append(f"app: {report.app.value}   video: {v.width}x{v.height} {v.fps:g} fps {v.duration_s:.1f}s")
     for s in report.steps:
-        span = f"{s.start_s:6.1f}-{s.end_s:6.1f}s" if s.start_s is not None and s.end_s is not None else " " * 15
+        span = (
+            f"{s.start_s:6.1f}-{s.end_s:6.1f}s" if s.start_s is not None and s.end_s is not None else " " * 15
+        )
         lines.append(f"  [{'x' if s.found else ' '}] {s.name.value:<20} {span}  {s.detail}")
     for c in report.serials:
         if c.read or c.expected:
             state = {True: "match", False: "MISMATCH", None: "-"}[c.matched]
-            lines.append(f"  {c.role} serial: read {c.read or '(none)'}  expected {c.expected or '(none)'}  {state}")
+            lines.append(
+                f"  {c.role} serial: read {c.read or '(none)'}  expected {c.expected or '(none)'}  {state}"
+            )
     for f in report.findings:
         lines.append(f"  ! {f.reason.value}: {f.message}")
     for u in report.uncertain:
@@ -104,7 +111,10 @@ def run(args: argparse.Namespace) -> int:
             rc_sn = rc_sn or product.rc_sn
             model = model or product.model
     if not rc_sn:
-        print("vidverify check: error: --rc-sn is required (no stored product record gives it)", file=sys.stderr)
+        print(
+            "vidverify check: error: --rc-sn is required (no stored product record gives it)",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     try:
         claim = Claim(rc_sn=rc_sn, aircraft_sn=args.aircraft_sn, model=model)
@@ -126,7 +136,10 @@ def run(args: argparse.Namespace) -> int:
     window_text = None
     if report.verdict is Verdict.APPROVED and store is not None and product is not None:
         window = store.issue_window(
-            args.aircraft_sn, "video_verification", f"video:{report.video.sha256}", datetime.now(UTC)
+            args.aircraft_sn,
+            "video_verification",
+            f"video:{report.video.sha256}",
+            datetime.now(UTC),
         )
         window_text = f"purchase window open until {window.expires_at.isoformat()}"
     if args.json:

@@ -17,7 +17,11 @@ def _tesseract() -> tuple[bool, str, str]:
     exe = shutil.which("tesseract")
     data = find_tessdata()
     if not exe or not data:
-        return False, "tesseract or its English data is missing", "apt-get install tesseract-ocr tesseract-ocr-eng"
+        return (
+            False,
+            "tesseract or its English data is missing",
+            "apt-get install tesseract-ocr tesseract-ocr-eng",
+        )
     version = subprocess.run([exe, "--version"], capture_output=True, text=True).stdout.splitlines()[0]
     return True, f"{version}, languages in {data}", ""
 
@@ -59,7 +63,11 @@ def _yt_dlp() -> tuple[bool, str, str]:
 
         ejs = "with yt-dlp-ejs"
     except ImportError:
-        return False, f"yt-dlp {yt_dlp.version.__version__} without yt-dlp-ejs", "pip install 'yt-dlp[default]'"
+        return (
+            False,
+            f"yt-dlp {yt_dlp.version.__version__} without yt-dlp-ejs",
+            "pip install 'yt-dlp[default]'",
+        )
     return True, f"yt-dlp {yt_dlp.version.__version__} {ejs}", ""
 
 
@@ -82,7 +90,11 @@ def _database() -> tuple[bool, str, str]:
         with create_engine(url).connect() as conn:
             conn.execute(text("select 1"))
     except Exception as exc:  # any driver error is a finding here, not a crash
-        return False, f"{url}: {str(exc).splitlines()[0]}", "bash scripts/start_services.sh (or set DATABASE_URL)"
+        return (
+            False,
+            f"{url}: {str(exc).splitlines()[0]}",
+            "bash scripts/start_services.sh (or set DATABASE_URL)",
+        )
     return True, url, ""
 
 

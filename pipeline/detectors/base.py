@@ -30,12 +30,16 @@ class Detection:
 
 
 def box(line: OcrLine) -> OcrBox:
-    return OcrBox(text=line.text, confidence=round(line.confidence, 1), x=line.x, y=line.y, w=line.w, h=line.h)
+    return OcrBox(
+        text=line.text, confidence=round(line.confidence, 1), x=line.x, y=line.y, w=line.w, h=line.h
+    )
 
 
 def evidence(ctx: Context, index: int, note: str, lines: list[OcrLine] | None = None) -> Evidence:
     obs = ctx.timeline.observations[index]
-    return Evidence(time_s=round(obs.time_s, 2), note=note, boxes=[box(x) for x in lines or []], frame_ref=index)
+    return Evidence(
+        time_s=round(obs.time_s, 2), note=note, boxes=[box(x) for x in lines or []], frame_ref=index
+    )
 
 
 def indices(ctx: Context, screen: str) -> list[int]:

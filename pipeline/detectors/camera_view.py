@@ -81,8 +81,12 @@ def detect(ctx: Context) -> Detection:
             start_s=round(start, 2),
             end_s=round(end, 2),
             confidence=0.9 if not unknown else 0.6,
-            detail=f"camera view {end - start:.1f}s" + (f", {min(sats)}-{max(sats)} satellites" if sats else ""),
-            evidence=[evidence(ctx, run[0], "camera view with GPS"), evidence(ctx, run[-1], "camera view end")],
+            detail=f"camera view {end - start:.1f}s"
+            + (f", {min(sats)}-{max(sats)} satellites" if sats else ""),
+            evidence=[
+                evidence(ctx, run[0], "camera view with GPS"),
+                evidence(ctx, run[-1], "camera view end"),
+            ],
         )
         det = Detection(step, order_time=step.start_s)
         if len(unknown) > len(run) / 2:
@@ -99,7 +103,10 @@ def detect(ctx: Context) -> Detection:
         why = ", ".join(o.gps_weak_words) if o.gps_weak_words else f"{o.satellites} satellites"
         ev = [evidence(ctx, i, f"weak GPS: {why}")]
         step = StepResult(name=STEP, found=False, detail=f"GPS weak in the camera view ({why})", evidence=ev)
-        return Detection(step, [Finding(reason=Reason.GPS_WEAK, message=step.detail, time_s=o.time_s, evidence=ev)])
+        return Detection(
+            step,
+            [Finding(reason=Reason.GPS_WEAK, message=step.detail, time_s=o.time_s, evidence=ev)],
+        )
     held = (longest[1] - longest[0]) if longest else 0.0
     ev = [evidence(ctx, longest[2][0], "camera view")] if longest else []
     step = StepResult(

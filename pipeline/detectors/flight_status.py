@@ -14,10 +14,28 @@ from pipeline.models import Finding, Reason, StepName, StepResult
 STEP = StepName.FLIGHT_STATUS
 
 
+def _solid(seen: list[int]) -> list[int]:
+    """Drop lone observations when the list was also seen for longer: a single frame in the middle
+    of a transition can look like a status list."""
+    runs: list[list[int]] = []
+    for i in seen:
+        if runs and runs[-1][-1] == i - 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    solid = [i for r in runs if len(r) >= 2 for i in r]
+    return solid or seen
+
+
 def detect(ctx: Context) -> Detection:
     obs = ctx.timeline.observations
-    seen = indices(ctx, "status_list")
-    errors = [(i, phrase, line) for i, o in enumerate(obs) for phrase, line in o.error_lines if o.screen in ("status_list", "camera")]
+    seen = _solid(indices(ctx, "status_list"))
+    errors = [
+        (i, phrase, line)
+        for i, o in enumerate(obs)
+        for phrase, line in o.error_lines
+        if o.screen in ("status_list", "camera")
+    ]
     det: Detection
     if seen:
         end_seen = any(obs[i].status_end_seen for i in seen)
@@ -29,7 +47,9 @@ def detect(ctx: Context) -> Detection:
             end_s=obs[seen[-1]].time_s,
             confidence=0.9 if end_seen or not needs_end else 0.5,
             detail="status list read to the end" if end_seen else "status panel read",
-            evidence=[evidence(ctx, i, "status list") for i in (seen[:1] + seen[-1:] if len(seen) > 1 else seen)],
+            evidence=[
+                evidence(ctx, i, "status list") for i in (seen[:1] + seen[-1:] if len(seen) > 1 else seen)
+            ],
         )
         det = Detection(step, order_time=step.start_s)
         if needs_end and not end_seen:
@@ -57,9 +77,15 @@ def detect(ctx: Context) -> Detection:
         )
     else:
         coloured = [i for i in seen if obs[i].warn_colour_lines]
-        coloured += [i for i, o in enumerate(obs) if o.screen == "camera" and o.bar_colour in ("red", "orange", "yellow")]
+        coloured += [
+            i
+            for i, o in enumerate(obs)
+            if o.screen == "camera" and o.bar_colour in ("red", "orange", "yellow")
+        ]
         if coloured:
             i = coloured[0]
-            det.uncertain.append(f"warning colour in the flight status at {obs[i].time_s:.1f}s, words unreadable")
+            det.uncertain.append(
+                f"warning colour in the flight status at {obs[i].time_s:.1f}s, words unreadable"
+            )
             det.step.evidence.append(evidence(ctx, i, "warning colour", obs[i].warn_colour_lines))
     return det

@@ -23,7 +23,9 @@ def detect(ctx: Context) -> Detection:
     elif len(done) < 2:
         done = []
     failed = [i for i in seen if obs[i].calib_failed]
-    percents = [(round(obs[i].time_s, 1), obs[i].calib_percent) for i in seen if obs[i].calib_percent is not None]
+    percents = [
+        (round(obs[i].time_s, 1), obs[i].calib_percent) for i in seen if obs[i].calib_percent is not None
+    ]
     if done:
         first_seen = min(seen)
         step = StepResult(
@@ -32,8 +34,13 @@ def detect(ctx: Context) -> Detection:
             start_s=obs[first_seen].time_s,
             end_s=obs[done[0]].time_s,
             confidence=0.9 if len(seen) > 1 else 0.7,
-            detail="progress " + ", ".join(f"{p}% at {t}s" for t, p in percents[:8]) if percents else "completed",
-            evidence=[evidence(ctx, first_seen, "calibration running"), evidence(ctx, done[0], "calibration complete")],
+            detail="progress " + ", ".join(f"{p}% at {t}s" for t, p in percents[:8])
+            if percents
+            else "completed",
+            evidence=[
+                evidence(ctx, first_seen, "calibration running"),
+                evidence(ctx, done[0], "calibration complete"),
+            ],
         )
         ctx.anchors["calibration_done"] = step.end_s or 0.0
         return Detection(step=step, order_time=step.end_s)

@@ -62,16 +62,24 @@ def detect(ctx: Context) -> Detection:
         if moved_image or moved_pitch:
             confidence = 0.95 if moved_image and moved_pitch else 0.75
             candidates.append((start, end, up, down, pitches, confidence, first))
-    chosen = next((c for c in candidates if c[0] >= after - 0.5), None) or (candidates[0] if candidates else None)
+    chosen = next((c for c in candidates if c[0] >= after - 0.5), None) or (
+        candidates[0] if candidates else None
+    )
     if chosen is None:
         detail = "no up and down movement of the camera picture or pitch readout" + (
             " after the calibration" if after >= 0 else ""
         )
         cams = [i for i, o in enumerate(obs) if o.screen == "camera" and o.time_s >= after]
         step = StepResult(
-            name=STEP, found=False, detail=detail, evidence=[evidence(ctx, i, "camera view, no tilt") for i in cams[:1]]
+            name=STEP,
+            found=False,
+            detail=detail,
+            evidence=[evidence(ctx, i, "camera view, no tilt") for i in cams[:1]],
         )
-        return Detection(step, [Finding(reason=Reason.GIMBAL_MOVEMENT_NOT_FOUND, message=detail, evidence=step.evidence)])
+        return Detection(
+            step,
+            [Finding(reason=Reason.GIMBAL_MOVEMENT_NOT_FOUND, message=detail, evidence=step.evidence)],
+        )
     start, end, up, down, pitches, confidence, first = chosen
     idx = [i for i, o in enumerate(obs) if start <= o.time_s <= end]
     pitch_text = f", pitch readout {pitches[0]}° to {pitches[-1]}°" if pitches else ""

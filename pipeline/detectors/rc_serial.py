@@ -57,12 +57,16 @@ def detect(ctx: Context) -> Detection:
         start_s=min(obs_times) if obs_times else None,
         end_s=max(obs_times) if obs_times else None,
         confidence=rc.confidence if found else 0.0,
-        detail=f"read {rc.read}" if found else ("About page seen, RC serial unreadable" if about else "no About page"),
+        detail=f"read {rc.read}"
+        if found
+        else ("About page seen, RC serial unreadable" if about else "no About page"),
         evidence=ev or [evidence(ctx, i, "About page") for i in about[:1]],
     )
     det = Detection(step=step, serials=[rc, aircraft], order_time=step.start_s)
     if not found:
-        det.findings.append(Finding(reason=Reason.RC_SERIAL_NOT_FOUND, message=step.detail, evidence=step.evidence))
+        det.findings.append(
+            Finding(reason=Reason.RC_SERIAL_NOT_FOUND, message=step.detail, evidence=step.evidence)
+        )
     else:
         match = serials.compare(rc.read, ctx.claim.rc_sn)
         if match is serials.Match.MISMATCH and not rc.matched:
@@ -75,7 +79,9 @@ def detect(ctx: Context) -> Detection:
                 )
             )
         elif not rc.matched:
-            det.uncertain.append(f"RC serial read as {rc.read}: differs from {rc.expected} only in look-alike characters")
+            det.uncertain.append(
+                f"RC serial read as {rc.read}: differs from {rc.expected} only in look-alike characters"
+            )
     if aircraft.read and ctx.claim.aircraft_sn and not aircraft.matched:
         ac_ev = [evidence(ctx, i, "Aircraft serial on the About page") for i in ac_where[:1]]
         match = serials.compare(aircraft.read, ctx.claim.aircraft_sn)
@@ -88,7 +94,9 @@ def detect(ctx: Context) -> Detection:
                 )
             )
         else:
-            det.uncertain.append(f"aircraft SN read as {aircraft.read}: look-alike characters differ from the claim")
+            det.uncertain.append(
+                f"aircraft SN read as {aircraft.read}: look-alike characters differ from the claim"
+            )
     if found:
         ctx.anchors["rc_serial"] = step.start_s or 0.0
     return det

@@ -253,3 +253,15 @@ def test_naive_time_is_refused(store):
     with pytest.raises(ValueError, match="time zone"):
         store.evaluate(AIRCRAFT_SN, T0.replace(tzinfo=None))
     assert T0.tzinfo is UTC
+
+
+def test_database_newer_than_the_code_is_refused(db_url):
+    from sqlalchemy import insert
+
+    from eligibility.errors import SchemaError
+    from eligibility.tables import SchemaVersion
+
+    with Store(db_url) as store, store.engine.begin() as conn:
+        conn.execute(insert(SchemaVersion).values(version=99, applied_at=T0))
+    with pytest.raises(SchemaError, match="newer"):
+        Store(db_url)

@@ -54,7 +54,17 @@ def test_audio_only(tmp_path: Path) -> None:
 
 def test_one_frame_video(tmp_path: Path) -> None:
     p = tmp_path / "one.mp4"
-    _ffmpeg("-f", "lavfi", "-i", "color=c=black:s=320x240:d=1", "-frames:v", "1", "-c:v", "libx264", str(p))
+    _ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        "color=c=black:s=320x240:d=1",
+        "-frames:v",
+        "1",
+        "-c:v",
+        "libx264",
+        str(p),
+    )
     report = analyse_file(p, CLAIM)
     assert report.verdict is Verdict.REJECTED
     assert report.reasons == [Reason.VIDEO_UNREADABLE]
@@ -63,8 +73,17 @@ def test_one_frame_video(tmp_path: Path) -> None:
 def test_long_static_video(tmp_path: Path) -> None:
     p = tmp_path / "static.mp4"
     _ffmpeg(
-        "-f", "lavfi", "-i", "color=c=gray:s=640x360:d=300:r=5", "-c:v", "libx264",
-        "-preset", "ultrafast", "-tune", "stillimage", str(p),
+        "-f",
+        "lavfi",
+        "-i",
+        "color=c=gray:s=640x360:d=300:r=5",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-tune",
+        "stillimage",
+        str(p),
     )
     report = analyse_file(p, CLAIM)
     assert report.verdict is Verdict.REJECTED

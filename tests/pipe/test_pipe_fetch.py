@@ -69,7 +69,9 @@ def test_url_end_to_end(server: str, tmp_path: Path) -> None:
     path = fetch_video(f"{server}/ok.mp4", tmp_path / "dl", policy)
     assert path.stat().st_size == (FIXTURES / "ok_fly_2400x1080_60.mp4").stat().st_size
     case = next(c for c in load_cases(FIXTURES) if c["file"] == "ok_fly_2400x1080_60.mp4")
-    report = analyse_file(path, Claim(rc_sn=case["product"]["rc_sn"], aircraft_sn=case["product"]["aircraft_sn"]))
+    report = analyse_file(
+        path, Claim(rc_sn=case["product"]["rc_sn"], aircraft_sn=case["product"]["aircraft_sn"])
+    )
     assert report.verdict == case["expected_verdict"]
 
 
