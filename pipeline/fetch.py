@@ -9,6 +9,7 @@ limits on size and duration checked before and during the download. yt-dlp's gen
 from __future__ import annotations
 
 import ipaddress
+import re
 import os
 import shutil
 import socket
@@ -169,20 +170,21 @@ def deno_path() -> str | None:
 
 
 def _transient(message: str) -> bool:
+    """Server errors, time-outs and dropped connections may pass on a retry; a 404, an
+    unsupported page or a refused format will not."""
     text = message.lower()
+    if re.search(r"http error 5\d\d", text):
+        return True
     return any(
         k in text
         for k in (
-            "http error 5",
             "timed out",
             "timeout",
             "temporarily",
-            "connection",
+            "connection reset",
+            "connection refused",
             "reset by peer",
-            "503",
-            "502",
-            "500",
-            "unable to download",
+            "remote end closed",
         )
     )
 

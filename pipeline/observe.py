@@ -45,6 +45,7 @@ class Observation:
     time_s: float
     lines: list[OcrLine]
     screen: str  # calibration | status_list | about | settings | camera | unknown
+    onset_s: float | None = None  # when the screen first looked like this (set by the timeline)
     app_scores: dict[str, int] = field(default_factory=dict)
     template: Template | None = None
     clock_min: int | None = None
@@ -69,8 +70,21 @@ class Observation:
         return [line.text for line in self.lines]
 
 
+# Screen text at 1080p is 25-40 px tall; Tesseract reads it as well at two thirds of that,
+# in about half the time. Serial values are re-read from the full-resolution frame anyway.
+OCR_MAX_HEIGHT = 760
+
+
 def _ocr(engine: OcrEngine, grey: np.ndarray, dx: int = 0, dy: int = 0) -> list[OcrLine]:
     return [line.shifted(dx, dy) for line in engine.read_lines(grey)]
+
+
+def _ocr_page(engine: OcrEngine, frame: np.ndarray) -> list[OcrLine]:
+    h = frame.shape[0]
+    scale = min(1.0, OCR_MAX_HEIGHT / h)
+    if scale < 1.0:
+        frame = cv2.resize(frame, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    return [line.shifted(0, 0, scale) for line in engine.read_lines(preprocess.local_bright_text(frame))]
 
 
 def _screen_score(template: Template, kind: str, texts: list[str]) -> int:
@@ -107,10 +121,11 @@ def observe(
     previous_screen: str | None = None,
 ) -> Observation:
     h, w = frame.shape[:2]
-    lines = _ocr(engine, preprocess.local_bright_text(frame))
+    lines = _ocr_page(engine, frame)
     top_h = int(h * APP_BAR[1])
     top_lines = _ocr(engine, preprocess.min_channel(frame[:top_h]))
-    texts = [line.text for line in lines]
+    # Lines with fewer than three letters are icons and picture texture, never a screen word.
+    texts = [line.text for line in lines if sum(c.isalpha() for c in line.text) >= 3]
 
     # Which template (app) fits best, and which screen this is.
     scored = []

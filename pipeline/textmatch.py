@@ -33,6 +33,7 @@ def _threshold(phrase: str) -> float:
     return 0.86
 
 
+@lru_cache(maxsize=262144)
 def phrase_score(phrase: str, line: str) -> float:
     """Best similarity (0..1) of ``phrase`` with any word window of ``line``."""
     p, s = norm(phrase), norm(line)
@@ -56,6 +57,8 @@ def phrase_score(phrase: str, line: str) -> float:
 
 
 def matches(phrase: str, line: str) -> bool:
+    if len(line) < 0.6 * len(phrase):
+        return False  # too short to hold the phrase even with noise
     return phrase_score(phrase, line) >= _threshold(norm(phrase))
 
 

@@ -29,7 +29,7 @@ PIXEL_DELTA = 24
 CHANGE_THRESHOLD = 4.0  # "another screen"
 STABLE_THRESHOLD = 1.5
 SLIGHT_CHANGE = 0.2
-REFRESH_S = 1.0  # re-read a slowly changing screen this often
+REFRESH_S = 2.0  # re-read a slowly changing screen this often
 IDLE_REFRESH_S = 5.0  # and a static one this often (a clock may still tick)
 EVIDENCE_WIDTH = 1280
 
@@ -69,6 +69,19 @@ def _change(a: np.ndarray | None, b: np.ndarray) -> float:
     return float((cv2.absdiff(a, b) > PIXEL_DELTA).mean() * 100)
 
 
+def _onset(samples: list[Sample], current: Sample) -> float:
+    """The earliest time, since the previous read, from which the screen already looked like the
+    current sample: reads are sparse, screen changes are not."""
+    onset = current.time_s
+    for s in reversed(samples):
+        if s is current:
+            continue
+        if s.observation is not None or _change(s.thumb, current.thumb) > CHANGE_THRESHOLD:
+            break
+        onset = s.time_s
+    return onset
+
+
 def _vertical_shift(prev: np.ndarray, cur: np.ndarray) -> float:
     h, w = cur.shape
     # The middle of the picture: top and side bars are overlays that do not move with it.
@@ -103,6 +116,7 @@ def build_timeline(
     def read(sample: Sample, image: np.ndarray) -> None:
         nonlocal last_ocr_thumb, last_ocr_t, previous_screen
         obs = observe(image, sample.time_s, templates, engine, previous_screen)
+        obs.onset_s = _onset(tl.samples, sample)
         sample.observation = len(tl.observations)
         tl.observations.append(obs)
         previous_screen = obs.screen

@@ -44,8 +44,12 @@ def _span(ctx: Context, run: list[int]) -> tuple[float, float]:
     # The scheduler re-reads a screen as soon as it changes, so a screen lasts until the next
     # observation (or the end of the video).
     nxt = run[-1] + 1
-    end = obs[nxt].time_s if nxt < len(obs) else ctx.timeline.samples[-1].time_s
-    return obs[run[0]].time_s, end
+    end = _start(obs[nxt]) if nxt < len(obs) else ctx.timeline.samples[-1].time_s
+    return _start(obs[run[0]]), end
+
+
+def _start(o: Observation) -> float:
+    return o.onset_s if o.onset_s is not None else o.time_s
 
 
 def detect(ctx: Context) -> Detection:

@@ -87,3 +87,18 @@ def test_url_missing_is_an_error(server: str, tmp_path: Path) -> None:
     policy = FetchPolicy(allowed_hosts=["127.0.0.1"], allow_private=True)
     with pytest.raises(FetchError):
         fetch_video(f"{server}/nothing.mp4", tmp_path / "dl", policy)
+
+
+@pytest.mark.parametrize(
+    "message, transient",
+    [
+        ("Unable to download webpage: HTTP Error 503: Service Unavailable", True),
+        ("Unable to download webpage: HTTP Error 404: Not Found", False),
+        ("Unsupported URL: http://example.com/page", False),
+        ("Read timed out", True),
+    ],
+)
+def test_transient_or_permanent(message: str, transient: bool) -> None:
+    from pipeline.fetch import _transient
+
+    assert _transient(message) is transient

@@ -1,0 +1,175 @@
+"""The intake API: clients with a bearer token post recordings and poll their state."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, ConfigDict, Field
+
+from web import submissions
+from web.ratelimit import RateLimiter
+from web.settings import WebSettings
+from web.tokens import ApiClient, check_token
+from workers.models import SubmissionView
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/api", tags=["intake"])
+bearer = HTTPBearer(auto_error=False, description="An API token from `vidverify tokens add NAME`")
+
+SERIAL = r"^[A-Za-z0-9]{6,32}$"
+EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
+class SubmissionIn(BaseModel):
+    """A verification request: the recording's link and the product it claims to show."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    youtube_url: str = Field(min_length=1, max_length=2000, examples=["https://youtu.be/dQw4w9WgXcQ"])
+    model: str = Field(min_length=1, max_length=100, examples=["DJI Mini 4 Pro"])
+    aircraft_sn: str = Field(pattern=SERIAL, description="the aircraft serial number")
+    gimbal_sn: str | None = Field(default=None, pattern=SERIAL, description="for handheld gimbals")
+    rc_sn: str | None = Field(
+        default=None, pattern=SERIAL, description="defaults to the RC bound to the aircraft on record"
+    )
+    owner_name: str = Field(min_length=1, max_length=200)
+    owner_email: str = Field(max_length=320, pattern=EMAIL)
+
+
+class SubmissionOut(BaseModel):
+    id: int
+    state: str
+    verdict: str | None = Field(description="the reviewer's verdict if there is one, else the machine's")
+    machine_verdict: str | None
+    reasons: list[str]
+    window_expires_at: datetime | None = Field(description="set once the 72 h purchase window is open")
+    created_at: datetime
+    updated_at: datetime
+    error: str | None = Field(default=None, description="why processing failed, when state is failed")
+
+    @classmethod
+    def from_view(cls, view: SubmissionView) -> SubmissionOut:
+        return cls(
+            id=view.id,
+            state=view.state.value,
+            verdict=view.review_verdict or view.verdict,
+            machine_verdict=view.verdict,
+            reasons=view.reasons,
+            window_expires_at=view.window_expires_at,
+            created_at=view.created_at,
+            updated_at=view.updated_at,
+            error=view.last_error if view.state.value == "failed" else None,
+        )
+
+
+# Which body field a ``SubmissionError`` from the workers is about, by its wording.
+_ERROR_FIELDS = (
+    ("RC serial", "aircraft_sn"),
+    ("aircraft serial", "aircraft_sn"),
+    ("e-mail", "owner_email"),
+    ("link", "youtube_url"),
+    ("URL", "youtube_url"),
+)
+
+
+def _problem(field: str, message: str, kind: str) -> HTTPException:
+    """A 422 shaped like FastAPI's own validation errors."""
+    return HTTPException(
+        status.HTTP_422_UNPROCESSABLE_CONTENT,
+        detail=[{"loc": ["body", field], "msg": message, "type": kind}],
+    )
+
+
+def api_client(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> ApiClient:
+    """The authenticated client, counted against its rate limit."""
+    settings: WebSettings = request.app.state.settings
+    unauthorized = HTTPException(
+        status.HTTP_401_UNAUTHORIZED,
+        detail="a valid API token is required (Authorization: Bearer TOKEN)",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise unauthorized
+    client = check_token(settings.database_url, credentials.credentials)
+    if client is None:
+        raise unauthorized
+    limiter: RateLimiter = request.app.state.rate_limiter
+    try:
+        allowed, retry_after = limiter.hit(client.id)
+    except Exception as exc:  # Redis down: do not lock every client out; the queue copes
+        log.warning("rate limiter unavailable (%s); request let through", exc)
+        return client
+    if not allowed:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            detail=f"rate limit of {limiter.per_minute} requests per minute exceeded",
+            headers={"Retry-After": str(retry_after)},
+        )
+    return client
+
+
+Client = Annotated[ApiClient, Depends(api_client)]
+
+
+@router.post(
+    "/submissions",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=SubmissionOut,
+    responses={
+        401: {"description": "no or unknown token"},
+        422: {"description": "invalid body, refused link, or unknown product"},
+        429: {"description": "rate limit exceeded"},
+    },
+)
+def create_submission(body: SubmissionIn, request: Request, client: Client) -> SubmissionOut:
+    """Queue a recording for verification. Posting the same link for the same aircraft
+    again returns the existing submission (same id), nothing is queued twice."""
+    settings: WebSettings = request.app.state.settings
+    from pipeline.fetch import FetchError, FetchPolicy, validate_url
+
+    try:
+        url = validate_url(body.youtube_url, FetchPolicy.from_env())
+    except FetchError as exc:
+        if not exc.permanent:
+            raise HTTPException(
+                status.HTTP_503_SERVICE_UNAVAILABLE, detail=f"cannot check the link now: {exc.message}"
+            ) from exc
+        raise _problem("youtube_url", f"video link refused: {exc.message}", "url_refused") from exc
+    try:
+        view = submissions.submit(
+            settings,
+            url,
+            body.aircraft_sn,
+            model=body.model,
+            owner_name=body.owner_name,
+            owner_email=body.owner_email,
+            rc_sn=body.rc_sn,
+        )
+    except submissions.SubmissionError as exc:
+        message = str(exc)
+        field = next((f for key, f in _ERROR_FIELDS if key in message), "body")
+        raise _problem(field, message, "submission_refused") from exc
+    log.info("client %s submitted %s: submission %s", client.name, url, view.id)
+    return SubmissionOut.from_view(view)
+
+
+@router.get(
+    "/submissions/{submission_id}",
+    response_model=SubmissionOut,
+    responses={401: {"description": "no or unknown token"}, 404: {"description": "no such submission"}},
+)
+def read_submission(submission_id: int, request: Request, client: Client) -> SubmissionOut:
+    """The submission's state, verdict, reasons and, once approved, the window's expiry."""
+    settings: WebSettings = request.app.state.settings
+    try:
+        return SubmissionOut.from_view(submissions.get(settings, submission_id))
+    except submissions.NotFound as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from exc

@@ -1,0 +1,152 @@
+"""The FastAPI application: intake API, reviewer pages, operations dashboard."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import FastAPI, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from redis import Redis
+
+from web import api, ops, review
+from web.auth import (
+    CsrfError,
+    Forbidden,
+    LoginRequired,
+    clear_session,
+    current_user,
+    set_session,
+)
+from web.pages import render
+from web.ratelimit import RateLimiter
+from web.settings import WebSettings
+from web.users import authenticate
+
+LOGIN_CSRF = "vv_login"
+
+
+def _safe_next(target: str | None) -> str:
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+def create_app(settings: WebSettings | None = None) -> FastAPI:
+    settings = settings or WebSettings.from_env()
+    app = FastAPI(
+        title="vidverify",
+        version="0.1.0",
+        description="Verification of drone screen recordings for late DJI Care Refresh purchase.",
+    )
+    app.state.settings = settings
+    app.state.rate_limiter = RateLimiter(
+        Redis.from_url(settings.redis_url, socket_timeout=3, socket_connect_timeout=3),
+        settings.rate_limit_per_minute,
+        prefix=f"{settings.workers.queue_prefix}:web:rate",
+    )
+    app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
+    app.include_router(api.router)
+    app.include_router(review.router)
+    app.include_router(ops.router)
+
+    @app.exception_handler(LoginRequired)
+    def _login_required(request: Request, _exc: LoginRequired) -> Response:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        if request.method != "GET":
+            return render(
+                request,
+                "error.html",
+                None,
+                401,
+                title="Log-in required",
+                text="Your session has ended. Log in again.",
+            )
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(Forbidden)
+    def _forbidden(request: Request, exc: Forbidden) -> Response:
+        return render(
+            request,
+            "error.html",
+            current_user(request),
+            403,
+            title="Not allowed",
+            text=f"Your role ({exc.role}) may not open this page.",
+        )
+
+    @app.exception_handler(CsrfError)
+    def _csrf(request: Request, _exc: CsrfError) -> Response:
+        return render(
+            request,
+            "error.html",
+            current_user(request),
+            403,
+            title="Form expired",
+            text="The form's security token did not match. Reload the page and try again.",
+        )
+
+    @app.get("/", include_in_schema=False)
+    def home(request: Request) -> RedirectResponse:
+        user = current_user(request)
+        if user is None:
+            return RedirectResponse("/login", status_code=303)
+        return RedirectResponse("/ops" if user.role == "operator" else "/review", status_code=303)
+
+    @app.get("/login", response_class=HTMLResponse, include_in_schema=False)
+    def login_form(request: Request, next: str = "/", error: str | None = None) -> Response:
+        import secrets
+
+        token = request.cookies.get(LOGIN_CSRF) or secrets.token_hex(16)
+        response = render(
+            request,
+            "login.html",
+            None,
+            401 if error else 200,
+            next=_safe_next(next),
+            login_csrf=token,
+            error=error,
+        )
+        response.set_cookie(
+            LOGIN_CSRF, token, httponly=True, samesite="strict", secure=settings.secure_cookies, max_age=3600
+        )
+        return response
+
+    @app.post("/login", include_in_schema=False)
+    def login(
+        request: Request,
+        username: Annotated[str, Form(max_length=100)],
+        password: Annotated[str, Form(max_length=1000)],
+        csrf: Annotated[str, Form()] = "",
+        next: Annotated[str, Form()] = "/",
+    ) -> Response:
+        import hmac
+
+        cookie = request.cookies.get(LOGIN_CSRF, "")
+        if not cookie or not hmac.compare_digest(cookie, csrf):
+            raise CsrfError()
+        user = authenticate(settings.database_url, username, password)
+        if user is None:
+            return login_form(request, next=next, error="Wrong name or password.")
+        target = _safe_next(next)
+        if target == "/":
+            target = "/ops" if user.role == "operator" else "/review"
+        response = RedirectResponse(target, status_code=303)
+        set_session(response, settings, user.id)
+        response.delete_cookie(LOGIN_CSRF)
+        return response
+
+    @app.post("/logout", include_in_schema=False)
+    def logout(request: Request, csrf: Annotated[str, Form()] = "") -> RedirectResponse:
+        from web.auth import check_csrf
+
+        user = current_user(request)
+        if user is not None:
+            check_csrf(user, settings, csrf)
+        response = RedirectResponse("/login", status_code=303)
+        clear_session(response)
+        return response
+
+    return app

@@ -1,0 +1,88 @@
+"""``vidverify serve``, ``vidverify tokens add NAME``, ``vidverify users add NAME --role ROLE``."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from web.settings import WebSettings
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from web.app import create_app
+
+    settings = WebSettings.from_env()
+    uvicorn.run(
+        create_app(settings), host=args.host, port=args.port, proxy_headers=True, log_level=args.log_level
+    )
+    return 0
+
+
+def _tokens_add(args: argparse.Namespace) -> int:
+    from web.tokens import create_token
+
+    try:
+        token = create_token(WebSettings.from_env().database_url, args.name)
+    except ValueError as exc:
+        print(f"vidverify tokens add: {exc}", file=sys.stderr)
+        return 2
+    print(token)
+    print(f"(token for {args.name!r}; shown once, stored hashed)", file=sys.stderr)
+    return 0
+
+
+def _tokens_revoke(args: argparse.Namespace) -> int:
+    from web.tokens import revoke_token
+
+    n = revoke_token(WebSettings.from_env().database_url, args.name)
+    print(f"revoked {n} token(s) of {args.name!r}")
+    return 0 if n else 1
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        first = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != first:
+            raise ValueError("the passwords differ")
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def _users_add(args: argparse.Namespace) -> int:
+    from web.users import UserError, add_user
+
+    try:
+        password = _read_password()
+        add_user(WebSettings.from_env().database_url, args.name, args.role, password)
+    except (UserError, ValueError) as exc:
+        print(f"vidverify users add: {exc}", file=sys.stderr)
+        return 2
+    print(f"user {args.name!r} added as {args.role}")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    serve = subparsers.add_parser("serve", help="run the web service (API, review pages, dashboard)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--log-level", default="info")
+    serve.set_defaults(func=_serve)
+
+    tokens = subparsers.add_parser("tokens", help="API tokens for intake clients")
+    tsub = tokens.add_subparsers(dest="tokens_command", metavar="ACTION", required=True)
+    add = tsub.add_parser("add", help="create a token and print it once")
+    add.add_argument("name", help="the client's name")
+    add.set_defaults(func=_tokens_add)
+    revoke = tsub.add_parser("revoke", help="revoke every token of a client")
+    revoke.add_argument("name")
+    revoke.set_defaults(func=_tokens_revoke)
+
+    users = subparsers.add_parser("users", help="reviewer and operator accounts")
+    usub = users.add_subparsers(dest="users_command", metavar="ACTION", required=True)
+    uadd = usub.add_parser("add", help="add a user; the password is read from standard input")
+    uadd.add_argument("name")
+    uadd.add_argument("--role", choices=("reviewer", "operator"), required=True)
+    uadd.set_defaults(func=_users_add)

@@ -1,0 +1,96 @@
+"""The operations dashboard (operators only), its requeue action, /metrics and /healthz."""
+
+from __future__ import annotations
+
+import hmac
+import os
+from typing import Annotated
+from urllib.parse import quote_plus
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
+from sqlalchemy import text
+
+from web import queues, submissions
+from web.auth import SessionUser, check_csrf, operator_only
+from web.metrics import prometheus, snapshot
+from web.pages import render
+from web.settings import WebSettings
+from workers.db import get_database
+
+router = APIRouter(tags=["operations"])
+Operator = Annotated[SessionUser, Depends(operator_only)]
+
+
+def _settings(request: Request) -> WebSettings:
+    return request.app.state.settings
+
+
+@router.get("/ops", response_class=HTMLResponse, include_in_schema=False)
+def dashboard(request: Request, user: Operator) -> HTMLResponse:
+    settings = _settings(request)
+    return render(
+        request,
+        "dashboard.html",
+        user,
+        snap=snapshot(settings),
+        failed=submissions.failed(settings),
+        refresh_s=settings.refresh_s,
+        message=request.query_params.get("msg"),
+    )
+
+
+@router.post("/ops/requeue/{submission_id}", include_in_schema=False)
+def requeue(
+    request: Request, submission_id: int, user: Operator, csrf: Annotated[str, Form()] = ""
+) -> RedirectResponse:
+    settings = _settings(request)
+    check_csrf(user, settings, csrf)
+    try:
+        view = submissions.requeue(settings, submission_id)
+        message = f"Submission {submission_id} requeued as attempt {view.attempts} ({view.job_id})"
+    except submissions.NotFound as exc:
+        raise HTTPException(404, detail=str(exc)) from exc
+    except submissions.SubmissionError as exc:
+        message = str(exc)
+    except Exception as exc:  # Redis down: say so instead of a 500
+        message = f"requeue failed: {type(exc).__name__}: {exc}"
+    return RedirectResponse(f"/ops?msg={quote_plus(message[:300])}", status_code=303)
+
+
+@router.get("/metrics", response_class=PlainTextResponse, tags=["operations"])
+def metrics(request: Request) -> PlainTextResponse:
+    """Prometheus text format. With ``VIDVERIFY_WEB_METRICS_TOKEN`` set, scrapers must send
+    it as a bearer token."""
+    expected = os.environ.get("VIDVERIFY_WEB_METRICS_TOKEN")
+    if expected:
+        given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        if not hmac.compare_digest(given, expected):
+            raise HTTPException(401, detail="metrics token required", headers={"WWW-Authenticate": "Bearer"})
+    body = prometheus(snapshot(_settings(request), with_failed_jobs=False))
+    return PlainTextResponse(body, media_type="text/plain; version=0.0.4; charset=utf-8")
+
+
+@router.get("/healthz", tags=["operations"])
+def healthz(request: Request) -> JSONResponse:
+    """Liveness (the process answers) and readiness (Redis and the database answer); 503 when
+    not ready."""
+    settings = _settings(request)
+    checks: dict[str, str] = {}
+    try:
+        conn = queues.redis_connection(settings)
+        try:
+            conn.ping()
+        finally:
+            conn.close()
+        checks["redis"] = "ok"
+    except Exception as exc:
+        checks["redis"] = f"{type(exc).__name__}: {exc}"
+    try:
+        with get_database(settings.database_url).engine.connect() as c:
+            c.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as exc:
+        checks["database"] = f"{type(exc).__name__}: {exc}"[:300]
+    ready = all(v == "ok" for v in checks.values())
+    return JSONResponse({"live": True, "ready": ready, "checks": checks}, status_code=200 if ready else 503)

@@ -1,0 +1,59 @@
+"""Settings of the web service, read from the environment when ``WebSettings.from_env()`` runs.
+
+The database, Redis and directories are the workers' (``REDIS_URL``, ``DATABASE_URL``,
+``VIDVERIFY_EVIDENCE_DIR``, ``VIDVERIFY_WORK_DIR``): the web pages look at the same
+submissions the workers process. The web-only variables are prefixed ``VIDVERIFY_WEB_``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from workers.config import Settings as WorkerSettings
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    return int(raw) if raw else default
+
+
+class WebSettings(BaseModel):
+    workers: WorkerSettings
+    # Signs session cookies; without VIDVERIFY_WEB_SECRET every restart logs everyone out.
+    secret_key: str
+    rate_limit_per_minute: int = 30  # API requests per token per minute
+    session_max_age_s: int = 8 * 3600
+    secure_cookies: bool = False  # set behind HTTPS
+    refresh_s: int = 10  # the dashboard reloads itself this often
+
+    @property
+    def database_url(self) -> str:
+        return self.workers.database_url
+
+    @property
+    def redis_url(self) -> str:
+        return self.workers.redis_url
+
+    @property
+    def evidence_dir(self) -> Path:
+        return self.workers.evidence_dir
+
+    @property
+    def work_dir(self) -> Path:
+        return self.workers.work_dir
+
+    @classmethod
+    def from_env(cls) -> WebSettings:
+        env = os.environ.get
+        return cls(
+            workers=WorkerSettings.from_env(),
+            secret_key=env("VIDVERIFY_WEB_SECRET") or secrets.token_hex(32),
+            rate_limit_per_minute=_int("VIDVERIFY_WEB_RATE_PER_MINUTE", 30),
+            session_max_age_s=_int("VIDVERIFY_WEB_SESSION_MAX_AGE_S", 8 * 3600),
+            secure_cookies=env("VIDVERIFY_WEB_SECURE_COOKIES", "") in ("1", "true", "yes"),
+            refresh_s=_int("VIDVERIFY_WEB_REFRESH_S", 10),
+        )

@@ -1,0 +1,228 @@
+"""Everything the web service asks of the workers, in one place.
+
+The pages and the API call these functions only; ``workers.service`` does the writing
+(submission, review, requeue). The read-only queries it does not offer (the review queue
+oldest first, failed submissions, figures for the dashboard) are written here against the
+workers' tables.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from web.settings import WebSettings
+from workers import service
+from workers.db import get_database, utc_now
+from workers.models import State, SubmissionRow, SubmissionView
+from workers.service import NotFound, SubmissionError
+
+__all__ = [
+    "NotFound",
+    "SubmissionError",
+    "Stats",
+    "submit",
+    "get",
+    "events",
+    "review_queue",
+    "failed",
+    "record_review",
+    "requeue",
+    "video_file",
+    "stats",
+]
+
+
+def submit(
+    settings: WebSettings,
+    youtube_url: str,
+    aircraft_sn: str,
+    model: str | None,
+    owner_name: str | None,
+    owner_email: str | None,
+    rc_sn: str | None = None,
+) -> SubmissionView:
+    """Store and queue (or find the same) submission; ``SubmissionError`` when refused."""
+    return service.submit(
+        youtube_url,
+        aircraft_sn,
+        rc_sn=rc_sn,
+        model=model,
+        owner_name=owner_name,
+        owner_email=owner_email,
+        allow_local=False,
+        settings=settings.workers,
+    )
+
+
+def get(settings: WebSettings, submission_id: int) -> SubmissionView:
+    return service.get(submission_id, settings=settings.workers)
+
+
+def events(settings: WebSettings, submission_id: int) -> list[service.EventView]:
+    return service.events(submission_id, settings=settings.workers)
+
+
+def record_review(
+    settings: WebSettings,
+    submission_id: int,
+    reviewer: str,
+    verdict: str,
+    reason: str | None,
+    comment: str | None,
+) -> SubmissionView:
+    return service.record_review(submission_id, reviewer, verdict, reason, comment, settings=settings.workers)
+
+
+def requeue(settings: WebSettings, submission_id: int) -> SubmissionView:
+    return service.requeue(submission_id, settings=settings.workers)
+
+
+def _rows(settings: WebSettings, query) -> list[SubmissionView]:
+    db = get_database(settings.database_url)
+    with db.tx() as s:
+        return [SubmissionView.from_row(r, with_report=False) for r in s.scalars(query)]
+
+
+def review_queue(settings: WebSettings, limit: int = 200) -> list[SubmissionView]:
+    """Submissions waiting for a person, oldest decision first."""
+    query = (
+        select(SubmissionRow)
+        .where(SubmissionRow.state == State.DECIDED.value, SubmissionRow.verdict == "needs_review")
+        .order_by(SubmissionRow.decided_at.asc(), SubmissionRow.id.asc())
+        .limit(limit)
+    )
+    return _rows(settings, query)
+
+
+def failed(settings: WebSettings, limit: int = 50) -> list[SubmissionView]:
+    """Failed submissions, most recent first (the dashboard offers to requeue them)."""
+    query = (
+        select(SubmissionRow)
+        .where(SubmissionRow.state == State.FAILED.value)
+        .order_by(SubmissionRow.updated_at.desc())
+        .limit(limit)
+    )
+    return _rows(settings, query)
+
+
+def video_file(settings: WebSettings, submission_id: int) -> Path | None:
+    """The recording on local disk, if it is inside the work directory (else None)."""
+    db = get_database(settings.database_url)
+    with db.tx() as s:
+        row = s.get(SubmissionRow, submission_id)
+        if row is None:
+            return None
+        candidates = [row.video_path, row.source if row.source_kind == "file" else None]
+    work = settings.work_dir.resolve()
+    for candidate in candidates:
+        if not candidate:
+            continue
+        path = Path(candidate).resolve()
+        if path.is_file() and path.is_relative_to(work):
+            return path
+    return None
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """Nearest-rank percentile (q in 0..100) of ``values``, None when empty."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(q / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+@dataclass
+class Period:
+    label: str
+    received: int = 0
+    decided: int = 0
+    verdicts: dict[str, int] = field(default_factory=dict)  # machine verdict -> count
+    reviews: dict[str, int] = field(default_factory=dict)  # reviewer verdict -> count
+    failed: int = 0
+
+
+@dataclass
+class Stats:
+    states: dict[str, int]
+    periods: list[Period]
+    # stage -> (p50 ms, p95 ms, samples) over the last day
+    latency: dict[str, tuple[float | None, float | None, int]]
+    review_waiting: int
+    oldest_review: datetime | None
+
+
+VERDICTS = ("approved", "rejected", "needs_review")
+STAGES = ("fetch", "analyse", "queue_wait", "total")
+
+
+def stats(settings: WebSettings, now: datetime | None = None) -> Stats:
+    """Throughput, verdict mix and stage latencies from the submissions table."""
+    now = now or utc_now()
+    day_ago = now - timedelta(days=1)
+    hour_ago = now - timedelta(hours=1)
+    states = service.counts(settings=settings.workers)
+    db = get_database(settings.database_url)
+    with db.tx() as s:
+        recent = s.execute(
+            select(
+                SubmissionRow.created_at,
+                SubmissionRow.queued_at,
+                SubmissionRow.decided_at,
+                SubmissionRow.reviewed_at,
+                SubmissionRow.updated_at,
+                SubmissionRow.state,
+                SubmissionRow.verdict,
+                SubmissionRow.review_verdict,
+                SubmissionRow.durations,
+            ).where(SubmissionRow.updated_at >= day_ago)
+        ).all()
+        waiting_filter = (
+            SubmissionRow.state == State.DECIDED.value,
+            SubmissionRow.verdict == "needs_review",
+        )
+        oldest = s.scalar(
+            select(SubmissionRow.decided_at)
+            .where(*waiting_filter)
+            .order_by(SubmissionRow.decided_at.asc())
+            .limit(1)
+        )
+        waiting = s.scalar(select(func.count()).select_from(SubmissionRow).where(*waiting_filter))
+    periods = [Period("last hour"), Period("last day")]
+    samples: dict[str, list[float]] = {stage: [] for stage in STAGES}
+    for r in recent:
+        for period, since in zip(periods, (hour_ago, day_ago), strict=True):
+            if r.created_at >= since:
+                period.received += 1
+            if r.decided_at and r.decided_at >= since and r.verdict:
+                period.decided += 1
+                period.verdicts[r.verdict] = period.verdicts.get(r.verdict, 0) + 1
+            if r.reviewed_at and r.reviewed_at >= since and r.review_verdict:
+                period.reviews[r.review_verdict] = period.reviews.get(r.review_verdict, 0) + 1
+            if r.state == State.FAILED.value and r.updated_at >= since:
+                period.failed += 1
+        if r.decided_at and r.decided_at >= day_ago:
+            durations = r.durations or {}
+            for stage in ("fetch", "analyse"):
+                if isinstance(durations.get(stage), int | float):
+                    samples[stage].append(float(durations[stage]))
+            samples["total"].append((r.decided_at - r.created_at).total_seconds() * 1000)
+            busy = sum(float(durations.get(k) or 0) for k in ("fetch", "analyse"))
+            wait = (r.decided_at - r.created_at).total_seconds() * 1000 - busy
+            samples["queue_wait"].append(max(0.0, wait))
+    latency = {stage: (percentile(v, 50), percentile(v, 95), len(v)) for stage, v in samples.items()}
+    return Stats(
+        states=states,
+        periods=periods,
+        latency=latency,
+        review_waiting=int(waiting or 0),
+        oldest_review=oldest,
+    )

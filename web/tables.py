@@ -1,0 +1,53 @@
+"""The web service's own tables (users and API tokens), next to the workers' tables.
+
+They live in the same database and use the workers' engine (one pool per process, the same
+SQLite locking recipe); the tables are created on first use.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, Integer, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from workers.db import get_database
+from workers.models import UtcDateTime
+
+
+class WebBase(DeclarativeBase):
+    type_annotation_map = {datetime: UtcDateTime}
+
+
+class UserRow(WebBase):
+    __tablename__ = "web_users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[str] = mapped_column(String(20))  # reviewer | operator
+    password_hash: Mapped[str] = mapped_column(String(300))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column()
+
+
+class TokenRow(WebBase):
+    __tablename__ = "web_api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(16))  # shown in listings, not secret
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column()
+    last_used_at: Mapped[datetime | None] = mapped_column()
+
+
+def sessions(database_url: str) -> sessionmaker[Session]:
+    """A session factory on the workers' engine, with the web tables created once per engine."""
+    db = get_database(database_url)
+    factory = getattr(db, "_web_sessions", None)
+    if factory is None:
+        WebBase.metadata.create_all(db.engine)
+        factory = sessionmaker(db.engine, expire_on_commit=False)
+        db._web_sessions = factory  # type: ignore[attr-defined]
+    return factory

@@ -1,0 +1,135 @@
+"""The outbox sender: mails queued notifications over SMTP and marks them sent.
+
+Jobs never talk to SMTP themselves: they write an outbox row in the same database as the
+decision (one row per submission and kind), and this sender delivers it. A job that runs
+twice therefore cannot send twice, and a mail server that is down delays mail instead of
+failing a verification. Several senders may run at once (every worker runs one): a row is
+claimed with a conditional update before it is sent. A sender that dies between SMTP
+acceptance and marking the row may cause one duplicate after ``RECLAIM_AFTER``; that is the
+price of at-least-once delivery and is much rarer than a lost mail.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import smtplib
+from datetime import timedelta
+from email.message import EmailMessage
+
+from sqlalchemy import or_, select, update
+
+from workers.config import Settings
+from workers.db import Database, add_event, get_database, utc_now
+from workers.models import OutboxRow, State, SubmissionRow
+
+log = logging.getLogger(__name__)
+
+RECLAIM_AFTER = timedelta(minutes=10)
+
+
+def _message(row: OutboxRow, settings: Settings) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = settings.smtp_from
+    msg["To"] = row.recipient
+    msg["Subject"] = row.subject
+    msg["Message-ID"] = f"<vidverify-{row.submission_id}-{row.kind}@{settings.smtp_from.split('@')[-1]}>"
+    msg.set_content(row.body)
+    return msg
+
+
+def _connect(settings: Settings) -> smtplib.SMTP:
+    smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout_s)
+    if settings.smtp_starttls:
+        smtp.starttls()
+    if settings.smtp_user:
+        smtp.login(settings.smtp_user, settings.smtp_password or "")
+    return smtp
+
+
+def _claim(db: Database, outbox_id: int) -> OutboxRow | None:
+    now = utc_now()
+    with db.tx() as s:
+        result = s.execute(
+            update(OutboxRow)
+            .where(
+                OutboxRow.id == outbox_id,
+                or_(
+                    OutboxRow.status == "pending",
+                    (OutboxRow.status == "sending") & (OutboxRow.claimed_at < now - RECLAIM_AFTER),
+                ),
+            )
+            .values(status="sending", claimed_at=now, tries=OutboxRow.tries + 1)
+        )
+        if result.rowcount == 0:  # type: ignore[attr-defined]
+            return None
+        return s.get_one(OutboxRow, outbox_id)
+
+
+def send_pending(settings: Settings | None = None, db: Database | None = None, limit: int = 50) -> int:
+    """Send every pending notification (up to ``limit``); returns how many were sent."""
+    settings = settings or Settings.from_env()
+    db = db or get_database(settings.database_url)
+    now = utc_now()
+    with db.tx() as s:
+        ids = s.scalars(
+            select(OutboxRow.id)
+            .where(
+                or_(
+                    OutboxRow.status == "pending",
+                    (OutboxRow.status == "sending") & (OutboxRow.claimed_at < now - RECLAIM_AFTER),
+                )
+            )
+            .order_by(OutboxRow.id)
+            .limit(limit)
+        ).all()
+    if not ids:
+        return 0
+    sent = 0
+    smtp: smtplib.SMTP | None = None
+    try:
+        for outbox_id in ids:
+            row = _claim(db, outbox_id)
+            if row is None:
+                continue
+            try:
+                if smtp is None:
+                    smtp = _connect(settings)
+                smtp.send_message(_message(row, settings))
+            except (OSError, smtplib.SMTPException) as exc:
+                _failed(db, row, settings, exc)
+                smtp = None  # reconnect for the next one
+                continue
+            _sent(db, row)
+            sent += 1
+    finally:
+        if smtp is not None:
+            with contextlib.suppress(OSError, smtplib.SMTPException):
+                smtp.quit()
+    return sent
+
+
+def _sent(db: Database, row: OutboxRow) -> None:
+    now = utc_now()
+    with db.tx() as s:
+        s.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == row.id)
+            .values(status="sent", sent_at=now, last_error=None)
+        )
+        sub = s.get(SubmissionRow, row.submission_id)
+        if sub is not None and sub.state == State.WINDOW_ISSUED.value:
+            sub.state = State.NOTIFIED.value
+            sub.finished_at = sub.updated_at = now
+            add_event(s, sub.id, sub.state, sub.attempts, f"{row.kind} mailed to {row.recipient}")
+
+
+def _failed(db: Database, row: OutboxRow, settings: Settings, exc: BaseException) -> None:
+    final = row.tries >= settings.notify_max_tries
+    log.warning("outbox %s: sending failed (%s)%s", row.id, exc, "; giving up" if final else "")
+    with db.tx() as s:
+        s.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == row.id)
+            .values(status="failed" if final else "pending", last_error=f"{type(exc).__name__}: {exc}")
+        )

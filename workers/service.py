@@ -1,0 +1,356 @@
+"""The intake and review API of the workers, used by the CLI and the web pages.
+
+Everything here talks to the database first and to Redis second: a submission that is
+stored but could not be enqueued (Redis down) is picked up by the reaper, never lost.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from workers import jobs
+from workers.config import Settings
+from workers.db import Database, add_event, get_database, utc_now
+from workers.models import (
+    EventRow,
+    OutboxRow,
+    Stage,
+    State,
+    SubmissionRow,
+    SubmissionView,
+)
+from workers.queues import enqueue_stage, job_id
+
+log = logging.getLogger(__name__)
+
+REVIEW_VERDICTS = ("approved", "rejected")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class SubmissionError(ValueError):
+    """The request cannot be accepted as given (bad source, unknown RC serial, ...)."""
+
+
+class NotFound(LookupError):
+    """No submission with that id."""
+
+
+class EventView(BaseModel):
+    at: Any
+    state: str
+    attempt: int
+    message: str
+
+
+def _ctx(settings: Settings | None) -> tuple[Settings, Database]:
+    settings = settings or Settings.from_env()
+    return settings, get_database(settings.database_url)
+
+
+def _is_url(source: str) -> bool:
+    return bool(re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", source))
+
+
+def idempotency_key(source: str, aircraft_sn: str) -> str:
+    """The key that makes 'same link, same product' one submission."""
+    return hashlib.sha256(f"{source}\n{aircraft_sn}".encode()).hexdigest()
+
+
+def _normalise_source(source: str, allow_local: bool) -> tuple[str, str]:
+    source = source.strip()
+    if not source:
+        raise SubmissionError("the video source is empty")
+    if _is_url(source):
+        try:
+            from pipeline.fetch import FetchError, FetchPolicy, validate_url
+        except ImportError:  # the fetch module is not installed: accept, the fetch stage decides
+            return source, "url"
+        try:
+            return validate_url(source, FetchPolicy.from_env()), "url"
+        except FetchError as exc:
+            raise SubmissionError(f"video link refused: {exc}") from exc
+    if not allow_local:
+        raise SubmissionError("a video link (URL) is required; local files only from the CLI")
+    path = Path(source).expanduser().resolve()
+    if not path.is_file():
+        raise SubmissionError(f"no such file: {path}")
+    return str(path), "file"
+
+
+def submit(
+    source: str,
+    aircraft_sn: str,
+    rc_sn: str | None = None,
+    model: str | None = None,
+    owner_name: str | None = None,
+    owner_email: str | None = None,
+    *,
+    allow_local: bool = False,
+    settings: Settings | None = None,
+) -> SubmissionView:
+    """Store a submission and queue its fetch; the same source for the same aircraft
+    returns the existing submission unchanged (nothing queued twice).
+
+    RC serial and model default to the eligibility product record of ``aircraft_sn``.
+    Raises ``SubmissionError`` for a refused link, a missing local file (or any local file
+    unless ``allow_local``), an invalid e-mail, or an RC serial that is neither given nor
+    on record.
+    """
+    settings, db = _ctx(settings)
+    aircraft_sn = aircraft_sn.strip().upper()
+    if not aircraft_sn:
+        raise SubmissionError("the aircraft serial number is required")
+    if owner_email is not None:
+        owner_email = owner_email.strip() or None
+        if owner_email and not _EMAIL.match(owner_email):
+            raise SubmissionError(f"not an e-mail address: {owner_email!r}")
+    source, kind = _normalise_source(source, allow_local)
+    key = idempotency_key(source, aircraft_sn)
+
+    with db.tx() as s:
+        existing = s.scalar(select(SubmissionRow).where(SubmissionRow.idempotency_key == key))
+        if existing is not None:
+            return SubmissionView.from_row(existing)
+
+    product = jobs.get_store(settings.database_url).get_product(aircraft_sn)
+    rc_sn = (rc_sn or "").strip().upper() or (product.rc_sn if product else None)
+    model = (model or "").strip() or (product.model if product else None)
+    if not rc_sn:
+        raise SubmissionError(f"no RC serial given and none on record for aircraft {aircraft_sn}")
+
+    now = utc_now()
+    row = SubmissionRow(
+        idempotency_key=key,
+        source=source,
+        source_kind=kind,
+        aircraft_sn=aircraft_sn,
+        rc_sn=rc_sn,
+        model=model,
+        owner_name=(owner_name or "").strip() or None,
+        owner_email=owner_email,
+        state=State.RECEIVED.value,
+        stage=Stage.FETCH.value,
+        attempts=1,
+        stage_retries=0,
+        job_id=job_id(0, Stage.FETCH, 1),  # replaced below once the id is known
+        reasons=[],
+        durations={},
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        with db.tx() as s:
+            s.add(row)
+            s.flush()
+            row.job_id = job_id(row.id, Stage.FETCH, 1)
+            add_event(s, row.id, row.state, 1, f"received {kind} {source}")
+    except IntegrityError:  # the same submission arrived concurrently: return that one
+        with db.tx() as s:
+            existing = s.scalar(select(SubmissionRow).where(SubmissionRow.idempotency_key == key))
+            if existing is None:
+                raise
+            return SubmissionView.from_row(existing)
+    return _enqueue_first(settings, db, row.id)
+
+
+def _enqueue_first(settings: Settings, db: Database, submission_id: int) -> SubmissionView:
+    try:
+        enqueue_stage(settings, submission_id, Stage.FETCH, 1)
+    except Exception as exc:  # Redis down: stays "received"; the reaper enqueues it later
+        log.warning("submission %s stored but not queued (%s); the reaper will", submission_id, exc)
+        with db.tx() as s:
+            row = s.get_one(SubmissionRow, submission_id)
+            row.last_error = f"not queued yet: {type(exc).__name__}: {exc}"
+            return SubmissionView.from_row(row)
+    now = utc_now()
+    with db.tx() as s:
+        row = s.get_one(SubmissionRow, submission_id)
+        if row.state == State.RECEIVED.value and row.attempts == 1:
+            row.state = State.QUEUED.value
+            row.queued_at = row.updated_at = now
+            add_event(s, submission_id, row.state, 1, f"queued {row.job_id}")
+        return SubmissionView.from_row(row)
+
+
+def get(submission_id: int, *, settings: Settings | None = None) -> SubmissionView:
+    """One submission with its report; ``NotFound`` if there is none."""
+    _, db = _ctx(settings)
+    with db.tx() as s:
+        row = s.get(SubmissionRow, submission_id)
+        if row is None:
+            raise NotFound(f"no submission {submission_id}")
+        return SubmissionView.from_row(row)
+
+
+def list_submissions(
+    state: str | None = None,
+    verdict: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+    *,
+    settings: Settings | None = None,
+) -> list[SubmissionView]:
+    """Newest first, optionally filtered (e.g. ``verdict="needs_review", state="decided"``
+    is the review queue); reports are left out to keep lists light."""
+    _, db = _ctx(settings)
+    query = select(SubmissionRow).order_by(SubmissionRow.id.desc()).limit(limit).offset(offset)
+    if state:
+        query = query.where(SubmissionRow.state == state)
+    if verdict:
+        query = query.where(SubmissionRow.verdict == verdict)
+    with db.tx() as s:
+        return [SubmissionView.from_row(r, with_report=False) for r in s.scalars(query)]
+
+
+def counts(*, settings: Settings | None = None) -> dict[str, int]:
+    """Submissions per state, for the operations dashboard."""
+    _, db = _ctx(settings)
+    with db.tx() as s:
+        rows = s.execute(select(SubmissionRow.state, func.count()).group_by(SubmissionRow.state)).all()
+    return {state: n for state, n in rows}
+
+
+def events(submission_id: int, *, settings: Settings | None = None) -> list[EventView]:
+    """The submission's history, oldest first."""
+    _, db = _ctx(settings)
+    with db.tx() as s:
+        rows = s.scalars(
+            select(EventRow).where(EventRow.submission_id == submission_id).order_by(EventRow.id)
+        ).all()
+        return [EventView(at=r.at, state=r.state, attempt=r.attempt, message=r.message) for r in rows]
+
+
+def requeue(submission_id: int, *, settings: Settings | None = None) -> SubmissionView:
+    """Start a failed (or stuck) submission again as a new attempt, from the right stage.
+
+    Decided submissions are not re-analysed (a person reviews those); ``SubmissionError``.
+    """
+    settings, db = _ctx(settings)
+    now = utc_now()
+    with db.tx() as s:
+        row = s.scalar(select(SubmissionRow).where(SubmissionRow.id == submission_id).with_for_update())
+        if row is None:
+            raise NotFound(f"no submission {submission_id}")
+        if row.state not in (
+            State.FAILED.value,
+            State.RECEIVED.value,
+            State.QUEUED.value,
+            State.FETCHING.value,
+            State.ANALYSING.value,
+        ):
+            raise SubmissionError(f"submission {submission_id} is {row.state}; nothing to requeue")
+        if row.verdict == "approved" and row.error_kind == "handoff":
+            raise SubmissionError("approved already; fix the product record, then run the reaper")
+        has_video = bool(row.video_path) and Path(row.video_path).is_file()
+        stage = Stage.ANALYSE if has_video else Stage.FETCH
+        row.attempts += 1
+        row.stage = stage.value
+        row.stage_retries = 0
+        row.state = State.QUEUED.value
+        row.job_id = job_id(submission_id, stage, row.attempts)
+        row.queued_at = row.updated_at = now
+        row.heartbeat_at = None
+        row.finished_at = None
+        row.progress = None
+        attempt = row.attempts
+        add_event(s, submission_id, row.state, attempt, f"requeued by an operator ({stage.value})")
+    enqueue_stage(settings, submission_id, stage, attempt)
+    return get(submission_id, settings=settings)
+
+
+def record_review(
+    submission_id: int,
+    reviewer: str,
+    verdict: str,
+    reason: str | None = None,
+    comment: str | None = None,
+    *,
+    settings: Settings | None = None,
+) -> SubmissionView:
+    """Record a person's decision on a ``needs_review`` submission.
+
+    ``verdict`` is ``approved`` or ``rejected``; ``reason`` a DESIGN.md reason code (expected
+    with a rejection). Approval opens the 72 h window and queues the notification.
+    Repeating the same decision is a no-op; a different one on a reviewed submission is a
+    ``SubmissionError``.
+    """
+    settings, db = _ctx(settings)
+    verdict = verdict.strip().lower()
+    reviewer = reviewer.strip()
+    if verdict not in REVIEW_VERDICTS:
+        raise SubmissionError(f"verdict must be one of {', '.join(REVIEW_VERDICTS)}")
+    if not reviewer:
+        raise SubmissionError("the reviewer's name is required")
+    if reason:
+        from pipeline.models import Reason
+
+        if reason not in {r.value for r in Reason}:
+            raise SubmissionError(f"unknown reason code {reason!r}")
+    now = utc_now()
+    with db.tx() as s:
+        row = s.scalar(select(SubmissionRow).where(SubmissionRow.id == submission_id).with_for_update())
+        if row is None:
+            raise NotFound(f"no submission {submission_id}")
+        if row.review_verdict is not None:
+            if row.review_verdict == verdict:
+                repeat = True
+            else:
+                raise SubmissionError(
+                    f"submission {submission_id} was already reviewed ({row.review_verdict} "
+                    f"by {row.reviewer})"
+                )
+        else:
+            repeat = False
+            if row.state != State.DECIDED.value or row.verdict != "needs_review":
+                raise SubmissionError(
+                    f"submission {submission_id} is not awaiting review "
+                    f"(state {row.state}, verdict {row.verdict})"
+                )
+            row.review_verdict = verdict
+            row.reviewer = reviewer
+            row.review_reason = reason or None
+            row.review_comment = (comment or "").strip() or None
+            row.reviewed_at = now
+            row.state = State.REVIEWED.value
+            row.updated_at = now
+            if verdict == "rejected":
+                row.finished_at = now
+            add_event(
+                s,
+                submission_id,
+                row.state,
+                row.attempts,
+                f"{reviewer} {verdict}" + (f" ({reason})" if reason else ""),
+            )
+    if verdict == "approved":
+        jobs.handoff(submission_id, settings=settings, db=db)
+    view = get(submission_id, settings=settings)
+    if repeat:
+        log.info("review of %s repeated; nothing changed", submission_id)
+    return view
+
+
+def outbox(submission_id: int, *, settings: Settings | None = None) -> list[dict[str, Any]]:
+    """The notifications queued for a submission (kind, recipient, status, sent_at)."""
+    _, db = _ctx(settings)
+    with db.tx() as s:
+        rows = s.scalars(select(OutboxRow).where(OutboxRow.submission_id == submission_id)).all()
+        return [
+            {
+                "kind": r.kind,
+                "recipient": r.recipient,
+                "status": r.status,
+                "tries": r.tries,
+                "sent_at": r.sent_at,
+                "last_error": r.last_error,
+            }
+            for r in rows
+        ]
