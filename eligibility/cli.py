@@ -173,9 +173,7 @@ def _db_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _at_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--at", metavar="ISO", help="decide as of this instant (ISO 8601; UTC if no offset)"
-    )
+    parser.add_argument("--at", metavar="ISO", help="decide as of this instant (ISO 8601; UTC if no offset)")
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -198,9 +196,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     _db_option(imp)
     imp.set_defaults(func=_guarded("products import", _products_import))
 
-    elig = subparsers.add_parser(
-        "eligibility", help="may this product buy a DJI Care Refresh plan now?"
-    )
+    elig = subparsers.add_parser("eligibility", help="may this product buy a DJI Care Refresh plan now?")
     elig.add_argument("serial", metavar="SN", help="aircraft serial (or bound RC serial)")
     _at_option(elig)
     elig.add_argument("--json", action="store_true", help="print the decision as JSON")

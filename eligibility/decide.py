@@ -133,9 +133,7 @@ def decide_purchase(
     region_code = catalogue.region(region).code
     checks: list[RuleResult] = []
 
-    def outcome(
-        result: RuleResult, plan: Plan | None = None, uses_window: bool = False
-    ) -> PurchaseOutcome:
+    def outcome(result: RuleResult, plan: Plan | None = None, uses_window: bool = False) -> PurchaseOutcome:
         message = result.message
         if plan is not None:
             kind_name = catalogue.plan_kind(plan_kind).name
@@ -173,8 +171,7 @@ def decide_purchase(
     if product.plans:
         # Ask the renewal rule about the kind actually requested (2y is refused there).
         paths = [
-            _Path(renewal(product, plan_kind, now), p.kinds, renewal=True) if p.renewal else p
-            for p in paths
+            _Path(renewal(product, plan_kind, now), p.kinds, renewal=True) if p.renewal else p for p in paths
         ]
     checks.extend(p.result for p in paths)
     for path in paths:

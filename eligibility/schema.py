@@ -33,14 +33,10 @@ def ensure_schema(engine: Engine) -> int:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _ADVISORY_LOCK_KEY})
         Base.metadata.create_all(conn)
-        current = conn.execute(
-            select(SchemaVersion.version).order_by(SchemaVersion.version.desc())
-        ).scalar()
+        current = conn.execute(select(SchemaVersion.version).order_by(SchemaVersion.version.desc())).scalar()
         if current is None:
             conn.execute(
-                SchemaVersion.__table__.insert().values(
-                    version=SCHEMA_VERSION, applied_at=utc_now()
-                )
+                SchemaVersion.__table__.insert().values(version=SCHEMA_VERSION, applied_at=utc_now())
             )
             return SCHEMA_VERSION
         if current > SCHEMA_VERSION:
@@ -50,7 +46,5 @@ def ensure_schema(engine: Engine) -> int:
             )
         for version in range(current + 1, SCHEMA_VERSION + 1):
             MIGRATIONS[version](conn)
-            conn.execute(
-                SchemaVersion.__table__.insert().values(version=version, applied_at=utc_now())
-            )
+            conn.execute(SchemaVersion.__table__.insert().values(version=version, applied_at=utc_now()))
         return SCHEMA_VERSION

@@ -149,9 +149,7 @@ class Store:
                 row = self._insert_product(session, product, now)
                 return self._load(session, row)
         except IntegrityError as exc:  # lost a race with another writer
-            raise InvalidInput(
-                f"product {product.aircraft_sn} conflicts with a stored one"
-            ) from exc
+            raise InvalidInput(f"product {product.aircraft_sn} conflicts with a stored one") from exc
 
     def import_products(self, path: str | Path, now: datetime | None = None) -> list[Product]:
         """Import every product in a CSV or JSON file, all or nothing."""
@@ -321,9 +319,7 @@ class Store:
             )
             if result.allowed:
                 session.add(
-                    ReplacementRow(
-                        product_id=row.id, kind=kind, occurred_at=now, replaced_sn=row.aircraft_sn
-                    )
+                    ReplacementRow(product_id=row.id, kind=kind, occurred_at=now, replaced_sn=row.aircraft_sn)
                 )
                 if new_aircraft_sn:
                     self._check_free(session, new_aircraft_sn, new_rc_sn, row.id)
@@ -351,9 +347,7 @@ class Store:
             row = self._product_row(session, serial)
             serials = {row.aircraft_sn} | {
                 r.replaced_sn
-                for r in session.scalars(
-                    select(ReplacementRow).where(ReplacementRow.product_id == row.id)
-                )
+                for r in session.scalars(select(ReplacementRow).where(ReplacementRow.product_id == row.id))
                 if r.replaced_sn
             }
             rows = session.scalars(
@@ -389,9 +383,7 @@ class Store:
         if known is not None:
             window_row = session.get_one(WindowRow, known.window_id)
             if window_row.product_id != row.id:
-                raise InvalidInput(
-                    f"{source} {reference!r} already opened a window for another product"
-                )
+                raise InvalidInput(f"{source} {reference!r} already opened a window for another product")
             return _window(window_row, row.aircraft_sn, now)
         stale = session.scalars(
             select(WindowRow).where(
@@ -448,17 +440,13 @@ class Store:
                 detail={"window_id": open_row.id, "source": source, "reference": reference},
             )
         session.add(
-            WindowReferenceRow(
-                source=source, reference=reference, window_id=open_row.id, created_at=now
-            )
+            WindowReferenceRow(source=source, reference=reference, window_id=open_row.id, created_at=now)
         )
         session.flush()
         return _window(open_row, row.aircraft_sn, now)
 
     def _product_row(self, session: Session, serial: str, lock: bool = False) -> ProductRow:
-        query = select(ProductRow).where(
-            or_(ProductRow.aircraft_sn == serial, ProductRow.rc_sn == serial)
-        )
+        query = select(ProductRow).where(or_(ProductRow.aircraft_sn == serial, ProductRow.rc_sn == serial))
         if lock:
             query = query.with_for_update()
         rows = session.scalars(query).all()
@@ -497,9 +485,7 @@ class Store:
         info = get_catalogue().model(product.model)
         sn = product.aircraft_sn
         if product.activated_at is not None and product.activated_at > now:
-            raise InvalidInput(
-                f"{sn}: activation time {product.activated_at.isoformat()} is in the future"
-            )
+            raise InvalidInput(f"{sn}: activation time {product.activated_at.isoformat()} is in the future")
         if info.category == "aircraft" and not product.rc_sn:
             raise InvalidInput(f"{sn}: an aircraft needs the serial of its bound RC")
         for rep in product.replacements:
@@ -566,9 +552,7 @@ class Store:
     @staticmethod
     def _load(session: Session, row: ProductRow) -> Product:
         plans = session.scalars(
-            select(PlanRow)
-            .where(PlanRow.product_id == row.id)
-            .order_by(PlanRow.starts_at, PlanRow.id)
+            select(PlanRow).where(PlanRow.product_id == row.id).order_by(PlanRow.starts_at, PlanRow.id)
         )
         replacements = session.scalars(
             select(ReplacementRow)
@@ -594,8 +578,7 @@ class Store:
                 for p in plans
             ],
             replacements=[
-                Replacement(kind=r.kind, at=r.occurred_at, replaced_sn=r.replaced_sn)
-                for r in replacements
+                Replacement(kind=r.kind, at=r.occurred_at, replaced_sn=r.replaced_sn) for r in replacements
             ],
         )
 

@@ -9,8 +9,8 @@ limits on size and duration checked before and during the download. yt-dlp's gen
 from __future__ import annotations
 
 import ipaddress
-import re
 import os
+import re
 import shutil
 import socket
 from pathlib import Path

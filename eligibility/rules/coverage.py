@@ -14,11 +14,7 @@ RULE = "coverage_cap"
 
 
 def _years(months: int) -> str:
-    return (
-        f"{months // 12} year{'s' if months != 12 else ''}"
-        if months % 12 == 0
-        else f"{months} months"
-    )
+    return f"{months // 12} year{'s' if months != 12 else ''}" if months % 12 == 0 else f"{months} months"
 
 
 def coverage_cap(product: Product, plan_kind: str) -> RuleResult:

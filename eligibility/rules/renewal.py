@@ -28,8 +28,7 @@ def renewal(product: Product, plan_kind: str, now: datetime) -> RuleResult:
             rule=RULE,
             allowed=False,
             code=RuleCode.NO_PLAN_TO_RENEW,
-            message="No DJI Care Refresh plan was bought for this product, so there is "
-            "nothing to renew.",
+            message="No DJI Care Refresh plan was bought for this product, so there is nothing to renew.",
         )
     if not kind.renewal:
         return RuleResult(
@@ -46,8 +45,7 @@ def renewal(product: Product, plan_kind: str, now: datetime) -> RuleResult:
             rule=RULE,
             allowed=True,
             code=RuleCode.RENEWAL_PLAN_ACTIVE,
-            message=f"The current plan runs until {stamp(end)}: it can be renewed with the "
-            "1-Year Plan.",
+            message=f"The current plan runs until {stamp(end)}: it can be renewed with the 1-Year Plan.",
         )
     if now - end <= grace:
         return RuleResult(

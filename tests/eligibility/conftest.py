@@ -18,9 +18,7 @@ from sqlalchemy import create_engine, text
 
 from eligibility.store import Store
 
-PG_URL = os.environ.get(
-    "ELIGIBILITY_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
+PG_URL = os.environ.get("ELIGIBILITY_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 @pytest.fixture

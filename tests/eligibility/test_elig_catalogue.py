@@ -64,9 +64,7 @@ def test_product_in_canonicalises_and_validates():
         activated_at="2025-01-01T10:00:00+02:00",
     )
     assert product.model == "DJI Mavic Air 2" and product.region == "EU"
-    assert (
-        product.activated_at is not None and product.activated_at.utcoffset().total_seconds() == 0
-    )
+    assert product.activated_at is not None and product.activated_at.utcoffset().total_seconds() == 0
     assert product.activated_at.hour == 8
     with pytest.raises(ValidationError):
         ProductIn(

@@ -98,9 +98,7 @@ def test_video_verification_flow(db_url, tmp_path):
     assert decision["window"]["expires_at"].startswith(iso(T1 + H72)[:19])
     assert decision["plans"] == ["1y", "2y"]
 
-    human = vv(
-        "eligibility", RC_SN, "--at", iso(T1 + timedelta(hours=1)), "--db", db_url, cwd=tmp_path
-    )
+    human = vv("eligibility", RC_SN, "--at", iso(T1 + timedelta(hours=1)), "--db", db_url, cwd=tmp_path)
     assert human.returncode == 0 and "ELIGIBLE" in human.stdout
     assert f"expires {iso(T1 + H72)}" in human.stdout
 
@@ -225,9 +223,7 @@ BAD_INPUTS = [
         "unknown region",
         id="purchase-unknown-region",
     ),
-    pytest.param(
-        ("eligibility", AIRCRAFT_SN, "--at", "tomorrow"), "not an ISO 8601 time", id="bad-time"
-    ),
+    pytest.param(("eligibility", AIRCRAFT_SN, "--at", "tomorrow"), "not an ISO 8601 time", id="bad-time"),
     pytest.param(
         (
             "products",

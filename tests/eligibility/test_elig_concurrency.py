@@ -24,17 +24,13 @@ from eligibility.tables import PlanRow, ProductRow, WindowReferenceRow, WindowRo
 WORKERS = 8
 
 
-def run_together(
-    url: str, call: Callable[[Store, int], Any], open_after_barrier: bool = False
-) -> list[Any]:
+def run_together(url: str, call: Callable[[Store, int], Any], open_after_barrier: bool = False) -> list[Any]:
     """Run ``call(store, i)`` in WORKERS threads released at the same instant.
 
     With ``open_after_barrier`` each thread also opens its store after the barrier, so the
     schema creation itself races.
     """
-    stores: list[Store | None] = [
-        None if open_after_barrier else Store(url) for _ in range(WORKERS)
-    ]
+    stores: list[Store | None] = [None if open_after_barrier else Store(url) for _ in range(WORKERS)]
     barrier = threading.Barrier(WORKERS)
     results: list[Any] = [None] * WORKERS
 

@@ -44,9 +44,7 @@ def test_handheld_has_30_days():
     late = first_purchase(make_product(model=handheld, activated_at=T0 - days30 - ONE_S), T0)
     assert not late.allowed and "30 days" in late.message
     # 3 days is fine for a handheld but not for an aircraft
-    assert first_purchase(
-        make_product(model=handheld, activated_at=T0 - timedelta(days=3)), T0
-    ).allowed
+    assert first_purchase(make_product(model=handheld, activated_at=T0 - timedelta(days=3)), T0).allowed
     assert not first_purchase(make_product(activated_at=T0 - timedelta(days=3)), T0).allowed
 
 

@@ -81,9 +81,7 @@ def test_bad_input_changes_nothing(store):
             now=T0,
         )
     with pytest.raises(InvalidInput, match="bound RC"):
-        store.add_product(
-            ProductIn(aircraft_sn="0AXDE5K00201AB", model="Mini 3", region="US"), now=T0
-        )
+        store.add_product(ProductIn(aircraft_sn="0AXDE5K00201AB", model="Mini 3", region="US"), now=T0)
     with pytest.raises(InvalidInput, match="already bound"):
         store.add_product(
             ProductIn(aircraft_sn="0AXDE5K00201AB", rc_sn=RC_SN, model="Mini 3", region="US"),
