@@ -16,38 +16,39 @@ from pipeline.timeline import Timeline
 
 CLOCK_SLACK_MIN = 1  # the minute can roll over between two readings
 REPEAT_DIFF = 1.2  # mean abs difference (on 32x18 grey) under which two frames are "the same"
-REPEAT_RUN = 4  # consecutive samples that must repeat
+REPEAT_RUN = 5  # consecutive samples that must repeat
 REPEAT_MIN_GAP_S = 2.0
-MOVING = 1.0  # percent of pixels changed since the previous sample
+MOVING_TINY = 3.0  # mean grey change per sample on the 32x18 thumbnail that counts as motion
+
+
+def _consistent(a: tuple[int, float, int, str | None], b: tuple[int, float, int, str | None]) -> bool:
+    """Whether reading b can follow reading a on an unedited clock: never backwards, and no
+    further ahead than the video time between them (plus a minute rollover)."""
+    dm = _wrap(b[2] - a[2])
+    return 0 <= dm <= (b[1] - a[1]) / 60 + CLOCK_SLACK_MIN
 
 
 def clock_findings(tl: Timeline) -> list[Finding]:
-    """The clock's offset from video time (clock minutes minus elapsed minutes) is constant in
-    an unedited recording. Readings are grouped into runs of a constant offset; a run of one
-    reading is a misread digit and dropped; two runs left with different offsets are an edit."""
+    """A misread digit is a lone reading whose neighbours agree with each other without it; it is
+    dropped. Any other step between two readings that the clock cannot take is an edit."""
     readings = [
         (i, o.time_s, o.clock_min, o.clock_text)
         for i, o in enumerate(tl.observations)
         if o.clock_min is not None
     ]
-    runs: list[list[tuple[int, float, int, str | None, float]]] = []
-    for i, t, m, text in readings:
-        offset = m - t / 60
-        if runs and abs(_wrap(offset - runs[-1][-1][4])) <= CLOCK_SLACK_MIN + 0.05:
-            runs[-1].append((i, t, m, text, offset))
-        else:
-            runs.append([(i, t, m, text, offset)])
-    if len(readings) >= 3:
-        runs = [r for r in runs if len(r) >= 2]
-    merged: list[list[tuple[int, float, int, str | None, float]]] = []
-    for run in runs:
-        if merged and abs(_wrap(run[0][4] - merged[-1][-1][4])) <= CLOCK_SLACK_MIN + 0.05:
-            merged[-1].extend(run)
-        else:
-            merged.append(list(run))
-    for before, after in zip(merged, merged[1:], strict=False):
-        a, b = before[-1], after[0]
-        kind = "ran backwards" if _wrap(b[4] - a[4]) < 0 else "jumped ahead"
+    kept = [
+        r
+        for k, r in enumerate(readings)
+        if not (
+            0 < k < len(readings) - 1
+            and _consistent(readings[k - 1], readings[k + 1])
+            and not (_consistent(readings[k - 1], r) and _consistent(r, readings[k + 1]))
+        )
+    ]
+    for a, b in zip(kept, kept[1:], strict=False):
+        if _consistent(a, b):
+            continue
+        kind = "ran backwards" if _wrap(b[2] - a[2]) < 0 else "jumped ahead"
         return [
             Finding(
                 reason=Reason.VIDEO_EDITED,
@@ -68,36 +69,54 @@ def _wrap(minutes: float) -> float:
 
 
 def repeat_findings(tl: Timeline) -> list[Finding]:
+    """A moving stretch shown again later, in the same order. Samples of the copy fall up to half
+    a sample interval away from those of the original, so "the same" is judged against how much
+    the picture moves from one sample to the next."""
     samples = tl.samples
     if len(samples) < REPEAT_RUN * 2:
         return []
     tiny = np.stack(
         [
-            cv2.resize(s.thumb, (32, 18), interpolation=cv2.INTER_AREA).astype(np.int16).ravel()
+            cv2.resize(s.thumb, (32, 18), interpolation=cv2.INTER_AREA).astype(np.float32).ravel()
             for s in samples
         ]
     )
     times = np.array([s.time_s for s in samples])
-    moving = np.array([s.change >= MOVING for s in samples])
+    step = np.r_[0.0, np.abs(np.diff(tiny, axis=0)).mean(axis=1)]  # motion per sample
+    moving = step >= MOVING_TINY
     n = len(samples)
-    for i in np.nonzero(moving)[0]:
-        later = np.nonzero((times >= times[i] + REPEAT_MIN_GAP_S) & moving)[0]
-        if later.size == 0:
+
+    def same(j: int, i: int) -> bool:
+        # The copy's sample lies between two samples of the original: compare with the nearer
+        # one, allowing about half of the motion between them.
+        d = min(np.abs(tiny[j] - tiny[i]).mean(), np.abs(tiny[j] - tiny[i + 1]).mean())
+        return d < REPEAT_DIFF + 0.55 * float(step[i + 1])
+
+    for i in range(1, n - REPEAT_RUN - 1):
+        if not moving[i : i + REPEAT_RUN].all():
             continue
-        d = np.abs(tiny[later] - tiny[i]).mean(axis=1)
-        for j in later[d < REPEAT_DIFF]:
-            if j + REPEAT_RUN > n or i + REPEAT_RUN > j:
-                continue
-            run = [np.abs(tiny[j + k] - tiny[i + k]).mean() < REPEAT_DIFF for k in range(REPEAT_RUN)]
-            if all(run) and all(moving[i + k] for k in range(REPEAT_RUN)):
+        later = np.nonzero(times >= times[i] + REPEAT_MIN_GAP_S)[0]
+        for j in later[later + REPEAT_RUN <= n]:
+            if all(same(j + k, i + k) for k in range(REPEAT_RUN)):
                 return [
                     Finding(
                         reason=Reason.VIDEO_EDITED,
                         message=f"the moving picture at {times[i]:.1f}s is shown again at {times[j]:.1f}s",
                         time_s=round(float(times[j]), 2),
+                        evidence=[
+                            _evidence_near(tl, float(times[i]), "original"),
+                            _evidence_near(tl, float(times[j]), "copy"),
+                        ],
                     )
                 ]
     return []
+
+
+def _evidence_near(tl: Timeline, t: float, note: str) -> Evidence:
+    """The observation nearest to ``t``: only observed frames are kept as images."""
+    index = min(range(len(tl.observations)), key=lambda k: abs(tl.observations[k].time_s - t), default=None)
+    at = tl.observations[index].time_s if index is not None else t
+    return Evidence(time_s=round(at, 2), note=f"{note} ({t:.1f}s)", frame_ref=index)
 
 
 def check(tl: Timeline) -> list[Finding]:

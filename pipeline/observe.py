@@ -20,6 +20,7 @@ from pipeline.textmatch import first_match, matches
 # Bands of the frame, as fractions of its height: the phone's own status bar with the clock,
 # and the app's top bar with the flight status, satellites and link signals.
 PHONE_BAR = 0.055
+PHONE_CLOCK = 0.04
 APP_BAR = (0.03, 0.15)
 
 SCREEN_PRIORITY = ("calibration", "status_list", "about", "settings")
@@ -152,6 +153,7 @@ def observe(
 
     all_lines = lines + top_lines
 
+    _read_clock(obs, engine, frame)
     _read_top_bar(obs, frame, top_lines, best_tpl, w, h)
     if best_kind == "unknown" and (obs.bar_text or obs.satellites is not None):
         obs.screen = "camera"
@@ -166,8 +168,29 @@ def observe(
     if obs.screen == "status_list":
         _read_status(obs, frame, best_tpl, w)
     if obs.screen == "about":
+        if h > OCR_MAX_HEIGHT:
+            # Serials are what this screen is for: read it again at full resolution.
+            lines = _ocr(engine, preprocess.local_bright_text(frame))
+            obs.lines = lines
         obs.serials = read_serials(frame, lines, best_tpl, engine)
     return obs
+
+
+def _read_clock(obs: Observation, engine: OcrEngine, frame: np.ndarray) -> None:
+    """The phone's clock, from its own thin strip enlarged: in the app's top-bar read its small
+    digits lose a leading 1 often enough to fake a jump of ten hours."""
+    h = frame.shape[0]
+    strip = preprocess.min_channel(frame[: max(8, int(h * PHONE_CLOCK))])
+    grey = cv2.resize(strip, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
+    if grey.mean() < 128:
+        grey = 255 - grey
+    grey = cv2.copyMakeBorder(grey, 10, 10, 10, 10, cv2.BORDER_CONSTANT, value=255)
+    for line in engine.read_lines(grey):
+        m = _CLOCK.search(line.text)
+        if m:
+            obs.clock_min = int(m.group(1)) * 60 + int(m.group(2))
+            obs.clock_text = f"{int(m.group(1)):02d}:{m.group(2)}"
+            return
 
 
 def _read_top_bar(
@@ -310,11 +333,12 @@ def _reread(frame: np.ndarray, box: OcrLine, engine: OcrEngine) -> list[tuple[st
     """Read the value again, alone and enlarged, a few ways: serials carry no context to guess
     from, and small screen text is read differently at different scales."""
     pad = max(4, box.h // 2)
-    crop = frame[max(0, box.y - pad) : box.y + box.h + pad, max(0, box.x - pad) : box.x + box.w + pad]
+    side = box.h  # the box of a serial read at low resolution can miss its last characters
+    crop = frame[max(0, box.y - pad) : box.y + box.h + pad, max(0, box.x - side) : box.x + box.w + side]
     if crop.size == 0:
         return []
     reads: list[tuple[str, float]] = []
-    for height, binarise in ((40, True), (56, True), (96, False)):
+    for height, binarise in ((36, True), (48, True), (64, True), (96, False)):
         grey = preprocess.for_line(crop, height)
         if binarise:
             _, grey = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)

@@ -57,3 +57,9 @@ def test_repeated_moving_segment_is_an_edit() -> None:
     assert findings and "shown again" in findings[0].message
     unique = Timeline(samples=[Sample(i * 0.25, 50.0, 0.0, f) for i, f in enumerate(frames)])
     assert repeat_findings(unique) == []
+
+
+def test_clock_one_minute_back_is_an_edit() -> None:
+    times = [(0, "10:42"), (5, "10:42"), (10, "10:41"), (15, "10:41")]
+    findings = clock_findings(_timeline(times))
+    assert findings and "backwards" in findings[0].message
