@@ -32,7 +32,7 @@ fixtures: setup
 	@$(PY) -m fixtures.generate
 
 bench: setup
-	@$(PY) -m bench.run
+	@$(PY) -m bench.run $(BENCH_ARGS)
 
 doctor: setup
 	@.venv/bin/vidverify doctor
