@@ -17,6 +17,7 @@ from pipeline.timeline import Timeline
 CLOCK_SLACK_MIN = 1  # the minute can roll over between two readings
 REPEAT_DIFF = 1.2  # mean abs difference (on 32x18 grey) under which two frames are "the same"
 REPEAT_RUN = 5  # consecutive samples that must repeat
+REPEAT_MOTION_SHARE = 0.1  # of the motion between two samples, tolerated as sampling phase
 REPEAT_MIN_GAP_S = 2.0
 MOVING_TINY = 3.0  # mean grey change per sample on the 32x18 thumbnail that counts as motion
 
@@ -87,10 +88,10 @@ def repeat_findings(tl: Timeline) -> list[Finding]:
     n = len(samples)
 
     def same(j: int, i: int) -> bool:
-        # The copy's sample lies between two samples of the original: compare with the nearer
-        # one, allowing about half of the motion between them.
+        # Near-identical only: a second tilt over the same range of a still scene looks much the
+        # same at four samples a second, and a false "edited" costs an honest owner their plan.
         d = min(np.abs(tiny[j] - tiny[i]).mean(), np.abs(tiny[j] - tiny[i + 1]).mean())
-        return d < REPEAT_DIFF + 0.55 * float(step[i + 1])
+        return d < REPEAT_DIFF + REPEAT_MOTION_SHARE * float(step[i + 1])
 
     for i in range(1, n - REPEAT_RUN - 1):
         if not moving[i : i + REPEAT_RUN].all():
