@@ -21,7 +21,8 @@ def _camera_runs(ctx: Context) -> list[tuple[float, float]]:
     runs: list[tuple[float, float]] = []
     obs = ctx.timeline.observations
     for i, o in enumerate(obs):
-        if o.screen != "camera":
+        # "unknown" is a camera view whose top bar was not read: the picture is what counts here.
+        if o.screen not in ("camera", "unknown"):
             continue
         end = obs[i + 1].time_s if i + 1 < len(obs) else ctx.timeline.samples[-1].time_s
         if runs and abs(runs[-1][1] - o.time_s) < 1e-6:
@@ -60,11 +61,12 @@ def detect(ctx: Context) -> Detection:
         moved_image = up >= MIN_TRAVEL and down >= MIN_TRAVEL
         moved_pitch = pitch_range >= MIN_PITCH_RANGE
         if moved_image or moved_pitch:
-            confidence = 0.95 if moved_image and moved_pitch else 0.75
+            # The readout alone is a few OCR'd digits: enough to ask a reviewer, not to approve.
+            confidence = 0.95 if moved_image and moved_pitch else 0.8 if moved_image else 0.45
             candidates.append((start, end, up, down, pitches, confidence, first))
-    chosen = next((c for c in candidates if c[0] >= after - 0.5), None) or (
-        candidates[0] if candidates else None
-    )
+    # The clearest movement after the calibration; one before it still counts for the order rule.
+    after_it = [c for c in candidates if c[0] >= after - 0.5]
+    chosen = max(after_it or candidates, key=lambda c: c[5]) if candidates else None
     if chosen is None:
         detail = "no up and down movement of the camera picture or pitch readout" + (
             " after the calibration" if after >= 0 else ""
