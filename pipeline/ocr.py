@@ -100,12 +100,18 @@ class TesserocrEngine:
 
         api = self._api(single_line)
         api.SetImage(Image.fromarray(gray))
-        api.Recognize()
+        try:
+            api.Recognize()
+        except RuntimeError:
+            return []  # a blank image: tesserocr raises where the CLI prints nothing
         lines: list[OcrLine] = []
         iterator = api.GetIterator()
         level = tesserocr.RIL.TEXTLINE
         for item in tesserocr.iterate_level(iterator, level):
-            text = (item.GetUTF8Text(level) or "").strip()
+            try:
+                text = (item.GetUTF8Text(level) or "").strip()
+            except RuntimeError:
+                continue  # "No text returned" for an empty block
             if not text:
                 continue
             box = item.BoundingBox(level)

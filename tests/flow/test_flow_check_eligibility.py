@@ -18,6 +18,8 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import create_engine, text
 
+from eligibility.store import Store
+
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "fixtures" / "videos"
 PG_URL = os.environ.get("ELIGIBILITY_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -90,11 +92,36 @@ def test_video_verification_opens_a_window(database: str | None, tmp_path: Path)
     assert eligible.returncode == 0, eligible.stdout + eligible.stderr
     assert "video_verification" in eligible.stdout
 
-    inside = (started + timedelta(hours=1)).isoformat()
-    bought = vv("purchase", sn, "--plan", "1y", "--region", "US", "--at", inside, cwd=tmp_path, db=database)
+    inside = started + timedelta(hours=1)
+    bought = vv(
+        "purchase",
+        sn,
+        "--plan",
+        "2y",
+        "--region",
+        "US",
+        "--at",
+        inside.isoformat(),
+        cwd=tmp_path,
+        db=database,
+    )
     assert bought.returncode == 0, bought.stdout + bought.stderr
-    again = vv("purchase", sn, "--plan", "1y", "--region", "US", "--at", inside, cwd=tmp_path, db=database)
-    assert again.returncode == 1  # the window was used by the first purchase
+    # Binding the plan closed the window: a second first purchase (2-Year) is refused.
+    with Store(database or f"sqlite:///{tmp_path / 'vidverify.db'}") as store:
+        assert store.open_window(sn, inside + timedelta(minutes=1)) is None
+    again = vv(
+        "purchase",
+        sn,
+        "--plan",
+        "2y",
+        "--region",
+        "US",
+        "--at",
+        inside.isoformat(),
+        cwd=tmp_path,
+        db=database,
+    )
+    assert again.returncode == 1, again.stdout
 
 
 def test_purchase_after_expiry_is_refused(database: str | None, tmp_path: Path) -> None:
