@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from pipeline import preprocess
-from pipeline.observe import Observation, observe
+from pipeline.observe import Observation, observe, observe_bar
 from pipeline.ocr import OcrEngine
 from pipeline.templates import Template
 from pipeline.video import sample_frames
@@ -31,6 +31,8 @@ STABLE_THRESHOLD = 1.5
 SLIGHT_CHANGE = 0.2
 REFRESH_S = 2.0  # re-read a slowly changing screen this often
 IDLE_REFRESH_S = 5.0  # and a static one this often (a clock may still tick)
+PAN_SHIFT = 0.5  # thumbnail rows of vertical shift between samples that mean "panning"
+FULL_REFRESH_S = 10.0  # a camera view re-read through its top bar only is read in full this often
 EVIDENCE_WIDTH = 1280
 
 Progress = Callable[[float, str], None]
@@ -113,9 +115,21 @@ def build_timeline(
     previous_screen: str | None = None
     held: tuple[Sample, np.ndarray] | None = None  # the previous sample, if not OCR'd
 
-    def read(sample: Sample, image: np.ndarray) -> None:
-        nonlocal last_ocr_thumb, last_ocr_t, previous_screen
-        obs = observe(image, sample.time_s, templates, engine, previous_screen)
+    last_full_t = -1e9
+
+    def read(sample: Sample, image: np.ndarray, layout_changed: bool = True) -> None:
+        nonlocal last_ocr_thumb, last_ocr_t, previous_screen, last_full_t
+        previous = tl.observations[-1] if tl.observations else None
+        if (
+            previous is not None
+            and previous.screen == "camera"
+            and not layout_changed
+            and sample.time_s - last_full_t < FULL_REFRESH_S
+        ):
+            obs = observe_bar(image, sample.time_s, previous, engine)
+        else:
+            obs = observe(image, sample.time_s, templates, engine, previous_screen)
+            last_full_t = sample.time_s
         obs.onset_s = _onset(tl.samples, sample)
         sample.observation = len(tl.observations)
         tl.observations.append(obs)
@@ -134,7 +148,9 @@ def build_timeline(
         shift = _vertical_shift(prev, thumb) if prev is not None else 0.0
         since_ocr = _change(last_ocr_thumb, thumb)
         elapsed = frame.time_s - last_ocr_t
-        new_screen = since_ocr > CHANGE_THRESHOLD
+        # In a camera view, a picture sliding vertically is the gimbal tilting, not a new screen.
+        panning = bool(tl.observations) and tl.observations[-1].screen == "camera" and abs(shift) >= PAN_SHIFT
+        new_screen = since_ocr > CHANGE_THRESHOLD and not panning
         sample = Sample(frame.time_s, change, shift, thumb)
         if new_screen and held is not None and _change(last_ocr_thumb, held[0].thumb) > SLIGHT_CHANGE:
             # The screen is changing: read the last frame of the old one first, so that the
@@ -146,7 +162,7 @@ def build_timeline(
             or (elapsed >= REFRESH_S and since_ocr >= SLIGHT_CHANGE)
             or elapsed >= IDLE_REFRESH_S
         ):
-            read(sample, image)
+            read(sample, image, layout_changed=new_screen)
             held = None
         else:
             held = (sample, image)
