@@ -81,6 +81,14 @@ def _ocr(engine: OcrEngine, grey: np.ndarray, dx: int = 0, dy: int = 0) -> list[
     return [line.shifted(dx, dy) for line in engine.read_lines(grey)]
 
 
+def _ocr_bar(engine: OcrEngine, frame: np.ndarray) -> list[OcrLine]:
+    """The top of the screen with the minimum channel, for white text on coloured pills. Full
+    resolution and the whole band from the top: the satellite count and a red status pill are
+    the smallest, least contrasted text that decides a verdict, and a band cut through the
+    phone's own bar garbles the line below it."""
+    return _ocr(engine, preprocess.min_channel(frame[: int(frame.shape[0] * APP_BAR[1])]))
+
+
 def _ocr_page(engine: OcrEngine, frame: np.ndarray) -> list[OcrLine]:
     h = frame.shape[0]
     scale = min(1.0, OCR_MAX_HEIGHT / h)
@@ -124,8 +132,7 @@ def observe(
 ) -> Observation:
     h, w = frame.shape[:2]
     lines = _ocr_page(engine, frame)
-    top_h = int(h * APP_BAR[1])
-    top_lines = _ocr(engine, preprocess.min_channel(frame[:top_h]))
+    top_lines = _ocr_bar(engine, frame)
     # Lines with fewer than three letters are icons and picture texture, never a screen word.
     texts = [line.text for line in lines if sum(c.isalpha() for c in line.text) >= 3]
 
@@ -182,7 +189,7 @@ def observe_bar(frame: np.ndarray, time_s: float, previous: Observation, engine:
     top bar (status, satellites), about a fifth of the cost of a full read. The picture under
     the bar keeps moving, so without this a long camera hold would be read in full every time."""
     h, w = frame.shape[:2]
-    top_lines = _ocr(engine, preprocess.min_channel(frame[: int(h * APP_BAR[1])]))
+    top_lines = _ocr_bar(engine, frame)
     obs = Observation(time_s=time_s, lines=[], screen=previous.screen, template=previous.template, light=True)
     _read_clock(obs, engine, frame)
     if previous.template is not None:
