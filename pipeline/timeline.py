@@ -31,6 +31,8 @@ STABLE_THRESHOLD = 1.5
 SLIGHT_CHANGE = 0.2
 REFRESH_S = 2.0  # re-read a slowly changing screen this often
 IDLE_REFRESH_S = 5.0  # and a static one this often (a clock may still tick)
+SCROLLING_SCREENS = ("status_list", "about", "settings")
+SCROLL_REFRESH_S = 0.75
 PAN_SHIFT = 0.5  # thumbnail rows of vertical shift between samples that mean "panning"
 FULL_REFRESH_S = 10.0  # a camera view re-read through its top bar only is read in full this often
 EVIDENCE_WIDTH = 1280
@@ -149,8 +151,14 @@ def build_timeline(
         since_ocr = _change(last_ocr_thumb, thumb)
         elapsed = frame.time_s - last_ocr_t
         # In a camera view, a picture sliding vertically is the gimbal tilting, not a new screen.
-        panning = bool(tl.observations) and tl.observations[-1].screen == "camera" and abs(shift) >= PAN_SHIFT
-        new_screen = since_ocr > CHANGE_THRESHOLD and not panning
+        last_screen = tl.observations[-1].screen if tl.observations else None
+        panning = last_screen == "camera" and abs(shift) >= PAN_SHIFT
+        # A list scrolling under the finger keeps each row on screen for seconds: reading it at
+        # every sample would read the same rows again and again.
+        scrolling = (
+            last_screen in SCROLLING_SCREENS and abs(shift) >= PAN_SHIFT and elapsed < SCROLL_REFRESH_S
+        )
+        new_screen = since_ocr > CHANGE_THRESHOLD and not panning and not scrolling
         sample = Sample(frame.time_s, change, shift, thumb)
         if new_screen and held is not None and _change(last_ocr_thumb, held[0].thumb) > SLIGHT_CHANGE:
             # The screen is changing: read the last frame of the old one first, so that the
