@@ -9,20 +9,17 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-from sqlalchemy import create_engine, text
+from pg_schema import fresh_schema
 
 from eligibility.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "fixtures" / "videos"
-PG_URL = os.environ.get("ELIGIBILITY_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 def _case(name: str) -> dict:
@@ -45,45 +42,49 @@ def vv(*args: str, cwd: Path, db: str | None) -> subprocess.CompletedProcess[str
 
 
 @pytest.fixture(params=["sqlite-default", "postgresql"])
-def database(request, tmp_path: Path) -> Iterator[str | None]:
+def database(request) -> Iterator[str | None]:
     """None means the embedded default: ./vidverify.db in the working directory."""
     if request.param == "sqlite-default":
         yield None
         return
-    schema = f"flow_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{PG_URL}?options={quote(f'-csearch_path={schema}')}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with fresh_schema("flow") as url:
+        yield url
+
+
+def add_old_product(case: dict, region: str, cwd: Path, db: str | None) -> str:
+    """Store the claimed product, activated long ago; return its aircraft SN."""
+    p = case["product"]
+    added = vv(
+        "products", "add", "--aircraft-sn", p["aircraft_sn"], "--rc-sn", p["rc_sn"], "--model", p["model"],
+        "--region", region, "--activated-at", "2024-03-01T12:00:00Z", cwd=cwd, db=db,
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    return p["aircraft_sn"]
+
+
+def check(case: dict, sn: str, cwd: Path, db: str | None, *extra: str) -> subprocess.CompletedProcess[str]:
+    """``vidverify check`` with no --rc-sn: the RC serial and model come from the stored record."""
+    result = vv("check", str(FIXTURES / case["file"]), "--aircraft-sn", sn, *extra, cwd=cwd, db=db)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    return result
+
+
+def purchase(sn: str, plan: str, region: str, at: datetime, cwd: Path, db: str | None) -> int:
+    return vv(
+        "purchase", sn, "--plan", plan, "--region", region, "--at", at.isoformat(), cwd=cwd, db=db
+    ).returncode
 
 
 def test_video_verification_opens_a_window(database: str | None, tmp_path: Path) -> None:
     case = _case("ok_go4_720p30.mp4")
-    product = case["product"]
-    sn = product["aircraft_sn"]
-    added = vv(
-        "products", "add", "--aircraft-sn", sn, "--rc-sn", product["rc_sn"], "--model", product["model"],
-        "--region", "US", "--activated-at", "2024-03-01T12:00:00Z", cwd=tmp_path, db=database,
-    )  # fmt: skip
-    assert added.returncode == 0, added.stderr
+    sn = add_old_product(case, "US", tmp_path, database)
     if database is None:
         assert (tmp_path / "vidverify.db").exists()
-
     refused = vv("eligibility", sn, "--json", cwd=tmp_path, db=database)
     assert refused.returncode == 1, refused.stdout + refused.stderr
 
-    # No --rc-sn: the RC serial and model come from the stored record.
     started = datetime.now(UTC)
-    checked = vv(
-        "check", str(FIXTURES / case["file"]), "--aircraft-sn", sn, "--json", cwd=tmp_path, db=database
-    )
-    assert checked.returncode == 0, checked.stdout[-2000:] + checked.stderr[-2000:]
-    report = json.loads(checked.stdout)
+    report = json.loads(check(case, sn, tmp_path, database, "--json").stdout)
     assert report["verdict"] == "approved"
     expires = datetime.fromisoformat(report["window_expires_at"])
     assert started + timedelta(hours=72) <= expires <= datetime.now(UTC) + timedelta(hours=72)
@@ -93,52 +94,19 @@ def test_video_verification_opens_a_window(database: str | None, tmp_path: Path)
     assert "video_verification" in eligible.stdout
 
     inside = started + timedelta(hours=1)
-    bought = vv(
-        "purchase",
-        sn,
-        "--plan",
-        "2y",
-        "--region",
-        "US",
-        "--at",
-        inside.isoformat(),
-        cwd=tmp_path,
-        db=database,
-    )
-    assert bought.returncode == 0, bought.stdout + bought.stderr
+    assert purchase(sn, "2y", "US", inside, tmp_path, database) == 0
     # Binding the plan closed the window: a second first purchase (2-Year) is refused.
     with Store(database or f"sqlite:///{tmp_path / 'vidverify.db'}") as store:
         assert store.open_window(sn, inside + timedelta(minutes=1)) is None
-    again = vv(
-        "purchase",
-        sn,
-        "--plan",
-        "2y",
-        "--region",
-        "US",
-        "--at",
-        inside.isoformat(),
-        cwd=tmp_path,
-        db=database,
-    )
-    assert again.returncode == 1, again.stdout
+    assert purchase(sn, "2y", "US", inside, tmp_path, database) == 1
 
 
 def test_purchase_after_expiry_is_refused(database: str | None, tmp_path: Path) -> None:
     case = _case("ok_fly_2400x1080_60.mp4")
-    product = case["product"]
-    sn = product["aircraft_sn"]
-    added = vv(
-        "products", "add", "--aircraft-sn", sn, "--rc-sn", product["rc_sn"], "--model", product["model"],
-        "--region", "EU", "--activated-at", "2024-03-01T12:00:00Z", cwd=tmp_path, db=database,
-    )  # fmt: skip
-    assert added.returncode == 0, added.stderr
-    checked = vv("check", str(FIXTURES / case["file"]), "--aircraft-sn", sn, cwd=tmp_path, db=database)
-    assert checked.returncode == 0, checked.stdout[-2000:] + checked.stderr[-2000:]
-    assert "purchase window open until" in checked.stdout
-    late = (datetime.now(UTC) + timedelta(hours=73)).isoformat()
-    refused = vv("purchase", sn, "--plan", "1y", "--region", "EU", "--at", late, cwd=tmp_path, db=database)
-    assert refused.returncode == 1, refused.stdout + refused.stderr
+    sn = add_old_product(case, "EU", tmp_path, database)
+    assert "purchase window open until" in check(case, sn, tmp_path, database).stdout
+    late = datetime.now(UTC) + timedelta(hours=73)
+    assert purchase(sn, "1y", "EU", late, tmp_path, database) == 1
 
 
 def test_check_usage_errors(tmp_path: Path) -> None:

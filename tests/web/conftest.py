@@ -20,15 +20,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import cv2
 import numpy as np
 import pytest
+from pg_schema import fresh_schema
 from redis import Redis
-from sqlalchemy import create_engine, text
 
-PG_URL = os.environ.get("WEB_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("WEB_TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -75,18 +73,11 @@ def sqlite_url(tmp_path: Path) -> Iterator[str]:
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A URL to a fresh PostgreSQL schema, dropped afterwards."""
-    schema = f"web_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in PG_URL else "?"
-    try:
-        yield f"{PG_URL}{sep}options={quote(f'-csearch_path={schema}')}"
-    finally:
-        _forget_connections()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with fresh_schema("web_test") as url:
+        try:
+            yield url
+        finally:
+            _forget_connections()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -18,21 +18,18 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
+from pg_schema import fresh_schema
 from redis import Redis
-from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parents[2]
 VIDEOS = ROOT / "fixtures" / "videos"
 VIDVERIFY = Path(sys.executable).with_name("vidverify")
-PG_URL = os.environ.get("WORKERS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("WORKERS_TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
 
 # Fast analyses first: these are the fixtures the end-to-end tests use.
@@ -50,21 +47,14 @@ SHORT_CASES = (
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A URL to a fresh PostgreSQL schema, dropped afterwards."""
-    schema = f"wk_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in PG_URL else "?"
-    try:
-        yield f"{PG_URL}{sep}options={quote(f'-csearch_path={schema}')}"
-    finally:
-        from workers.db import reset_cache
+    with fresh_schema("wk_test") as url:
+        try:
+            yield url
+        finally:
+            from workers.db import reset_cache
 
-        reset_cache()
-        _reset_stores()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+            reset_cache()
+            _reset_stores()
 
 
 @pytest.fixture
