@@ -7,13 +7,12 @@ worker does after an ``approved`` verdict.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from cli_run import vidverify
 from elig_helpers import AIRCRAFT_SN, RC_SN, T0
 from sqlalchemy import func, select
 
@@ -27,17 +26,7 @@ H72 = timedelta(hours=72)
 
 
 def vv(*args: str, cwd: Path, env_url: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    if env_url:
-        env["DATABASE_URL"] = env_url
-    return subprocess.run(
-        [sys.executable, "-m", "vidverify.cli", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return vidverify(*args, cwd=cwd, db=env_url, timeout=120)
 
 
 def iso(t) -> str:

@@ -6,14 +6,13 @@ and closes it; after expiry a purchase is refused. On the SQLite default and on 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from cli_run import vidverify
 from pg_schema import fresh_schema
 
 from eligibility.store import Store
@@ -28,17 +27,7 @@ def _case(name: str) -> dict:
 
 
 def vv(*args: str, cwd: Path, db: str | None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    if db:
-        env["DATABASE_URL"] = db
-    return subprocess.run(
-        [sys.executable, "-m", "vidverify.cli", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    return vidverify(*args, cwd=cwd, db=db)
 
 
 @pytest.fixture(params=["sqlite-default", "postgresql"])
