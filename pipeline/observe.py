@@ -128,7 +128,6 @@ def observe(
     time_s: float,
     templates: tuple[Template, ...],
     engine: OcrEngine,
-    previous_screen: str | None = None,
 ) -> Observation:
     h, w = frame.shape[:2]
     lines = _ocr_page(engine, frame)

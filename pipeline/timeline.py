@@ -57,15 +57,6 @@ class Timeline:
     frame_size: tuple[int, int] = (0, 0)
     thumb_height: int = 0
 
-    def screen_at(self, t: float) -> str:
-        """The screen of the nearest observation at or before ``t``."""
-        best = "unknown"
-        for obs in self.observations:
-            if obs.time_s > t + 1e-6:
-                break
-            best = obs.screen
-        return best
-
 
 def _change(a: np.ndarray | None, b: np.ndarray) -> float:
     if a is None:
@@ -114,13 +105,12 @@ def build_timeline(
     prev: np.ndarray | None = None
     last_ocr_thumb: np.ndarray | None = None
     last_ocr_t = -1e9
-    previous_screen: str | None = None
     held: tuple[Sample, np.ndarray] | None = None  # the previous sample, if not OCR'd
 
     last_full_t = -1e9
 
     def read(sample: Sample, image: np.ndarray, layout_changed: bool = True) -> None:
-        nonlocal last_ocr_thumb, last_ocr_t, previous_screen, last_full_t
+        nonlocal last_ocr_thumb, last_ocr_t, last_full_t
         previous = tl.observations[-1] if tl.observations else None
         if (
             previous is not None
@@ -130,12 +120,11 @@ def build_timeline(
         ):
             obs = observe_bar(image, sample.time_s, previous, engine)
         else:
-            obs = observe(image, sample.time_s, templates, engine, previous_screen)
+            obs = observe(image, sample.time_s, templates, engine)
             last_full_t = sample.time_s
         obs.onset_s = _onset(tl.samples, sample)
         sample.observation = len(tl.observations)
         tl.observations.append(obs)
-        previous_screen = obs.screen
         last_ocr_thumb, last_ocr_t = sample.thumb, sample.time_s
         if keep_images:
             tl.images[sample.observation] = _jpeg(image)

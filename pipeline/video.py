@@ -100,12 +100,3 @@ def sample_frames(path: Path, fps: float, every: int) -> Iterator[Frame]:
             index += 1
     finally:
         cap.release()
-
-
-def count_frames(path: Path) -> int:
-    cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
-    n = 0
-    while cap.grab():
-        n += 1
-    cap.release()
-    return n
