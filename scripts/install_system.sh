@@ -3,7 +3,7 @@
 # Safe to run repeatedly; does nothing when everything is present.
 set -euo pipefail
 
-PACKAGES=(tesseract-ocr tesseract-ocr-eng ffmpeg redis-server postgresql chromium chromium-driver fonts-dejavu-core)
+PACKAGES=(tesseract-ocr tesseract-ocr-eng ffmpeg redis-server postgresql chromium chromium-driver fonts-dejavu-core fonts-liberation)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
