@@ -80,8 +80,9 @@ def analyse_file(
     order = verdict.order_finding(detections)
     if order:
         findings.append(order)
-    findings += integrity.check(tl)
-    uncertain = [u for d in detections for u in d.uncertain]
+    edits, edit_doubts = integrity.check(tl)
+    findings += edits
+    uncertain = [u for d in detections for u in d.uncertain] + edit_doubts
     decided, reasons, doubts = verdict.decide(findings, uncertain, detections)
     timings["decide"] = round((time.perf_counter() - t) * 1000, 1)
 

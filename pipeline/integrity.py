@@ -1,9 +1,10 @@
 """Edit detection: a continuous screen recording has a clock that only moves forward at the
 pace of the video, and it never shows the same moving picture twice.
 
-Checks: the phone's clock running backwards or jumping ahead of the video's own time, and a
-moving segment repeated later (a copy-paste splice). Each finding must be confirmed by more
-than one reading, since a single misread clock digit is common.
+Checks: the phone's clock running backwards or jumping ahead of the video's own time (an edit),
+and a moving segment repeated later (maybe a copy-paste splice, a question for a reviewer).
+Each finding must be confirmed by more than one reading, since a single misread clock digit
+is common.
 """
 
 from __future__ import annotations
@@ -120,5 +121,14 @@ def _evidence_near(tl: Timeline, t: float, note: str) -> Evidence:
     return Evidence(time_s=round(at, 2), note=f"{note} ({t:.1f}s)", frame_ref=index)
 
 
-def check(tl: Timeline) -> list[Finding]:
-    return clock_findings(tl) + repeat_findings(tl)
+def check(tl: Timeline) -> tuple[list[Finding], list[str]]:
+    """Findings that reject, and doubts for a reviewer.
+
+    A clock that cannot have run is proof of an edit. A repeated moving picture alone is not:
+    a gimbal tilted down and up twice over a still scene shows the same frames again, so it is
+    passed to a reviewer with its times instead of rejecting an honest owner."""
+    clock = clock_findings(tl)
+    doubts = []
+    if not clock:
+        doubts = [f"possible splice: {f.message}" for f in repeat_findings(tl)]
+    return clock, doubts

@@ -7,6 +7,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import cv2
@@ -14,6 +16,7 @@ import numpy as np
 
 from pipeline import preprocess
 from pipeline.ocr import OcrEngine, OcrLine
+from pipeline.readcache import ReadCache
 from pipeline.templates import Template
 from pipeline.textmatch import first_match, matches
 
@@ -81,12 +84,19 @@ def _ocr(engine: OcrEngine, grey: np.ndarray, dx: int = 0, dy: int = 0) -> list[
     return [line.shifted(dx, dy) for line in engine.read_lines(grey)]
 
 
-def _ocr_bar(engine: OcrEngine, frame: np.ndarray) -> list[OcrLine]:
+def _cached(
+    cache: ReadCache | None, key: str, grey: np.ndarray, compute: Callable[[np.ndarray], list[OcrLine]]
+) -> list[OcrLine]:
+    return compute(grey) if cache is None else cache.read(key, grey, compute)
+
+
+def _ocr_bar(engine: OcrEngine, frame: np.ndarray, cache: ReadCache | None = None) -> list[OcrLine]:
     """The top of the screen with the minimum channel, for white text on coloured pills. Full
     resolution and the whole band from the top: the satellite count and a red status pill are
     the smallest, least contrasted text that decides a verdict, and a band cut through the
     phone's own bar garbles the line below it."""
-    return _ocr(engine, preprocess.min_channel(frame[: int(frame.shape[0] * APP_BAR[1])]))
+    band = preprocess.min_channel(frame[: int(frame.shape[0] * APP_BAR[1])])
+    return _cached(cache, "bar", band, lambda grey: _ocr(engine, grey))
 
 
 def _ocr_page(engine: OcrEngine, frame: np.ndarray) -> list[OcrLine]:
@@ -128,10 +138,14 @@ def observe(
     time_s: float,
     templates: tuple[Template, ...],
     engine: OcrEngine,
+    cache: ReadCache | None = None,
 ) -> Observation:
     h, w = frame.shape[:2]
+    # The top bands and the page are independent reads: the bands go to a second thread while
+    # this one reads the page (Tesseract releases the GIL), so two cores share one observation.
+    bands = _side().submit(_read_bands, engine, frame, cache)
     lines = _ocr_page(engine, frame)
-    top_lines = _ocr_bar(engine, frame)
+    top_lines, clock_lines = bands.result()
     # Lines with fewer than three letters are icons and picture texture, never a screen word.
     texts = [line.text for line in lines if sum(c.isalpha() for c in line.text) >= 3]
 
@@ -160,7 +174,7 @@ def observe(
 
     all_lines = lines + top_lines
 
-    _read_clock(obs, engine, frame)
+    _read_clock(obs, clock_lines)
     _read_top_bar(obs, frame, top_lines, best_tpl, w, h)
     if best_kind == "unknown" and (obs.bar_text or obs.satellites is not None):
         obs.screen = "camera"
@@ -176,36 +190,66 @@ def observe(
         _read_status(obs, frame, best_tpl, w)
     if obs.screen == "about":
         if h > OCR_MAX_HEIGHT:
-            # Serials are what this screen is for: read it again at full resolution.
-            lines = _ocr(engine, preprocess.local_bright_text(frame))
+            lines = _serial_rows_full_res(engine, frame, lines, best_tpl)
             obs.lines = lines
         obs.serials = read_serials(frame, lines, best_tpl, engine)
     return obs
 
 
-def observe_bar(frame: np.ndarray, time_s: float, previous: Observation, engine: OcrEngine) -> Observation:
+def observe_bar(
+    frame: np.ndarray,
+    time_s: float,
+    previous: Observation,
+    engine: OcrEngine,
+    cache: ReadCache | None = None,
+) -> Observation:
     """A light re-read of a camera view that has not changed its layout: only the clock and the
     top bar (status, satellites), about a fifth of the cost of a full read. The picture under
     the bar keeps moving, so without this a long camera hold would be read in full every time."""
     h, w = frame.shape[:2]
-    top_lines = _ocr_bar(engine, frame)
+    top_lines, clock_lines = _read_bands(engine, frame, cache)
     obs = Observation(time_s=time_s, lines=[], screen=previous.screen, template=previous.template, light=True)
-    _read_clock(obs, engine, frame)
+    _read_clock(obs, clock_lines)
     if previous.template is not None:
         _read_top_bar(obs, frame, top_lines, previous.template, w, h)
     return obs
 
 
-def _read_clock(obs: Observation, engine: OcrEngine, frame: np.ndarray) -> None:
-    """The phone's clock, from its own thin strip enlarged: in the app's top-bar read its small
-    digits lose a leading 1 often enough to fake a jump of ten hours."""
+_SIDE: ThreadPoolExecutor | None = None
+
+
+def _side() -> ThreadPoolExecutor:
+    global _SIDE
+    if _SIDE is None:
+        _SIDE = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vidverify-ocr")
+    return _SIDE
+
+
+def _read_bands(
+    engine: OcrEngine, frame: np.ndarray, cache: ReadCache | None
+) -> tuple[list[OcrLine], list[OcrLine]]:
+    """The app's top bar and the phone's clock strip."""
+    return _ocr_bar(engine, frame, cache), _clock_lines(engine, frame, cache)
+
+
+def _clock_lines(engine: OcrEngine, frame: np.ndarray, cache: ReadCache | None) -> list[OcrLine]:
+    """The phone's clock strip, enlarged: in the app's top-bar read its small digits lose a
+    leading 1 often enough to fake a jump of ten hours."""
     h = frame.shape[0]
     strip = preprocess.min_channel(frame[: max(8, int(h * PHONE_CLOCK))])
-    grey = cv2.resize(strip, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
-    if grey.mean() < 128:
-        grey = 255 - grey
-    grey = cv2.copyMakeBorder(grey, 10, 10, 10, 10, cv2.BORDER_CONSTANT, value=255)
-    for line in engine.read_lines(grey):
+
+    def read(strip: np.ndarray) -> list[OcrLine]:
+        grey = cv2.resize(strip, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
+        if grey.mean() < 128:
+            grey = 255 - grey
+        grey = cv2.copyMakeBorder(grey, 10, 10, 10, 10, cv2.BORDER_CONSTANT, value=255)
+        return engine.read_lines(grey)
+
+    return _cached(cache, "clock", strip, read)
+
+
+def _read_clock(obs: Observation, clock_lines: list[OcrLine]) -> None:
+    for line in clock_lines:
         m = _CLOCK.search(line.text)
         if m:
             obs.clock_min = int(m.group(1)) * 60 + int(m.group(2))
@@ -289,19 +333,43 @@ def _read_status(obs: Observation, frame: np.ndarray, tpl: Template, w: int) -> 
                 obs.warn_colour_lines.append(line)
 
 
+def _serial_role(text: str, tpl: Template) -> str | None:
+    """rc, aircraft or other for a serial label line (the longest label that fits), else None."""
+    labels = tpl.serial_labels
+    candidates = [(p, "rc") for p in labels.rc] + [(p, "aircraft") for p in labels.aircraft]
+    candidates += [(p, "other") for p in labels.other]
+    best_role, best_len = None, -1
+    for phrase, role in candidates:
+        if len(phrase) > best_len and _label_match(phrase, text):
+            best_role, best_len = role, len(phrase)
+    return best_role
+
+
+def _serial_rows_full_res(
+    engine: OcrEngine, frame: np.ndarray, lines: list[OcrLine], tpl: Template
+) -> list[OcrLine]:
+    """Serials are what the About page is for: their rows are read again at full resolution.
+    Only the rows: the rest of the page is already read, and a full-resolution page costs
+    several rows' worth. With no serial label found, the whole page is read again instead."""
+    h = frame.shape[0]
+    rows = [line for line in lines if _serial_role(line.text, tpl) in ("rc", "aircraft")]
+    if not rows:
+        return _ocr(engine, preprocess.local_bright_text(frame))
+    out = list(lines)
+    for label in rows:
+        y0, y1 = max(0, label.y - label.h), min(h, label.y + 2 * label.h)
+        band = _ocr(engine, preprocess.local_bright_text(frame[y0:y1], frame_height=h), 0, y0)
+        out = [line for line in out if not y0 <= _centre_y(line) <= y1] + band
+    return sorted(out, key=lambda line: (line.y, line.x))
+
+
 def read_serials(
     frame: np.ndarray, lines: list[OcrLine], tpl: Template, engine: OcrEngine
 ) -> list[SerialRead]:
     """Serial values next to their labels: the label decides the role, never the value's shape."""
-    labels = tpl.serial_labels
     out: list[SerialRead] = []
     for label in lines:
-        candidates = [(p, "rc") for p in labels.rc] + [(p, "aircraft") for p in labels.aircraft]
-        candidates += [(p, "other") for p in labels.other]
-        best_role, best_len = None, -1
-        for phrase, role in candidates:
-            if len(phrase) > best_len and _label_match(phrase, label.text):
-                best_role, best_len = role, len(phrase)
+        best_role = _serial_role(label.text, tpl)
         if best_role in (None, "other"):
             continue
         value = _value_beside(label, lines)

@@ -23,7 +23,7 @@ def min_channel(bgr: np.ndarray) -> np.ndarray:
     return cv2.min(cv2.min(b, g), r)
 
 
-def local_bright_text(bgr: np.ndarray) -> np.ndarray:
+def local_bright_text(bgr: np.ndarray, frame_height: int | None = None) -> np.ndarray:
     """Black-on-white image of everything brighter than its neighbourhood.
 
     Tesseract's own page layout gives up on dialogs floating over a photo (it takes the whole
@@ -47,6 +47,19 @@ def thumbnail(bgr: np.ndarray, width: int = 160) -> np.ndarray:
     height = max(1, round(width * h / w))
     grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
     return cv2.resize(grey, (width, height), interpolation=cv2.INTER_AREA)
+
+
+def thumbnail_of_luma(luma: np.ndarray, limited_range: bool, width: int = 160) -> np.ndarray:
+    """The same small grey image from a decoder's luma plane, without any colour conversion.
+    Video luma usually spans 16-235; it is stretched to 0-255 so that thresholds on grey-level
+    change mean the same as on a converted frame."""
+    h, w = luma.shape[:2]
+    step = max(1, w // (width * 2))
+    height = max(1, round(width * h / w))
+    small = cv2.resize(luma[::step, ::step], (width, height), interpolation=cv2.INTER_AREA)
+    if limited_range:
+        small = cv2.convertScaleAbs(small, alpha=255 / 219, beta=-16 * 255 / 219)
+    return small
 
 
 def for_line(bgr_crop: np.ndarray, target_height: int = 56) -> np.ndarray:

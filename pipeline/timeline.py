@@ -19,8 +19,9 @@ import numpy as np
 from pipeline import preprocess
 from pipeline.observe import Observation, observe, observe_bar
 from pipeline.ocr import OcrEngine
+from pipeline.readcache import ReadCache
 from pipeline.templates import Template
-from pipeline.video import sample_frames
+from pipeline.video import Frame, sample_frames
 
 SAMPLES_PER_SECOND = 4.0
 # Change is the percentage of thumbnail pixels whose grey level moved by more than PIXEL_DELTA:
@@ -100,17 +101,18 @@ def build_timeline(
     keep_images: bool = False,
     progress: Progress | None = None,
 ) -> Timeline:
-    every = max(1, round(fps / SAMPLES_PER_SECOND))
     tl = Timeline()
+    cache = ReadCache()
     prev: np.ndarray | None = None
     last_ocr_thumb: np.ndarray | None = None
     last_ocr_t = -1e9
-    held: tuple[Sample, np.ndarray] | None = None  # the previous sample, if not OCR'd
+    held: tuple[Sample, Frame] | None = None  # the previous sample, if not OCR'd
 
     last_full_t = -1e9
 
-    def read(sample: Sample, image: np.ndarray, layout_changed: bool = True) -> None:
+    def read(sample: Sample, frame: Frame, layout_changed: bool = True) -> None:
         nonlocal last_ocr_thumb, last_ocr_t, last_full_t
+        image = frame.image
         previous = tl.observations[-1] if tl.observations else None
         if (
             previous is not None
@@ -118,9 +120,9 @@ def build_timeline(
             and not layout_changed
             and sample.time_s - last_full_t < FULL_REFRESH_S
         ):
-            obs = observe_bar(image, sample.time_s, previous, engine)
+            obs = observe_bar(image, sample.time_s, previous, engine, cache)
         else:
-            obs = observe(image, sample.time_s, templates, engine)
+            obs = observe(image, sample.time_s, templates, engine, cache)
             last_full_t = sample.time_s
         obs.onset_s = _onset(tl.samples, sample)
         sample.observation = len(tl.observations)
@@ -129,11 +131,11 @@ def build_timeline(
         if keep_images:
             tl.images[sample.observation] = _jpeg(image)
 
-    for frame in sample_frames(path, fps, every):
-        image = frame.image
+    for frame in sample_frames(path, SAMPLES_PER_SECOND):
+        luma = frame.grey
         if not tl.frame_size[0]:
-            tl.frame_size = (image.shape[1], image.shape[0])
-        thumb = preprocess.thumbnail(image)
+            tl.frame_size = (luma.shape[1], luma.shape[0])
+        thumb = preprocess.thumbnail_of_luma(luma, frame.limited_range)
         tl.thumb_height = thumb.shape[0]
         change = _change(prev, thumb)
         shift = _vertical_shift(prev, thumb) if prev is not None else 0.0
@@ -159,14 +161,14 @@ def build_timeline(
             or (elapsed >= REFRESH_S and since_ocr >= SLIGHT_CHANGE)
             or elapsed >= IDLE_REFRESH_S
         ):
-            read(sample, image, layout_changed=new_screen)
+            read(sample, frame, layout_changed=new_screen)
             held = None
         else:
-            held = (sample, image)
+            held = (sample, frame)
         tl.samples.append(sample)
         prev = thumb
         if progress and total_frames:
-            progress(min(1.0, frame.index / total_frames), "reading screens")
+            progress(min(1.0, frame.time_s * fps / total_frames), "reading screens")
     if held is not None and _change(last_ocr_thumb, held[0].thumb) > SLIGHT_CHANGE:
         read(*held)
     return tl

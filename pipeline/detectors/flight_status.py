@@ -27,6 +27,25 @@ def _solid(seen: list[int]) -> list[int]:
     return solid or seen
 
 
+def _row_key(text: str) -> str:
+    return "".join(c for c in text.lower() if c.isalnum())
+
+
+def _persistent_colour(obs: list, seen: list[int]) -> list[int]:
+    """Observations with a warning colour that more than one read agrees on. A panel fading in
+    over a red or orange picture tints its own rows for a frame or two; a real warning stays."""
+    rows: dict[str, list[int]] = {}
+    for i in seen:
+        for line in obs[i].warn_colour_lines:
+            rows.setdefault(_row_key(line.text), []).append(i)
+    coloured = sorted({i for hits in rows.values() if len(set(hits)) >= 2 for i in hits})
+    warm = ("red", "orange", "yellow")
+    pills = [i for i, o in enumerate(obs) if o.screen == "camera" and o.bar_colour in warm]
+    if len(pills) >= 2:
+        coloured += pills
+    return coloured
+
+
 def detect(ctx: Context) -> Detection:
     obs = ctx.timeline.observations
     seen = _solid(indices(ctx, "status_list"))
@@ -76,12 +95,7 @@ def detect(ctx: Context) -> Detection:
             )
         )
     else:
-        coloured = [i for i in seen if obs[i].warn_colour_lines]
-        coloured += [
-            i
-            for i, o in enumerate(obs)
-            if o.screen == "camera" and o.bar_colour in ("red", "orange", "yellow")
-        ]
+        coloured = _persistent_colour(obs, seen)
         if coloured:
             i = coloured[0]
             det.uncertain.append(

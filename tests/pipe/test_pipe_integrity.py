@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.integrity import clock_findings, repeat_findings
+from pipeline.integrity import check, clock_findings, repeat_findings
 from pipeline.observe import Observation
 from pipeline.timeline import Sample, Timeline
 
@@ -63,3 +63,16 @@ def test_clock_one_minute_back_is_an_edit() -> None:
     times = [(0, "10:42"), (5, "10:42"), (10, "10:41"), (15, "10:41")]
     findings = clock_findings(_timeline(times))
     assert findings and "backwards" in findings[0].message
+
+
+def test_repeat_alone_asks_a_reviewer_and_a_clock_jump_rejects() -> None:
+    rng = np.random.default_rng(5)
+    frames = [rng.integers(0, 255, (90, 160), dtype=np.uint8) for _ in range(20)]
+    sequence = frames[:12] + frames[2:8] + frames[12:]
+    tl = Timeline(samples=[Sample(i * 0.25, 50.0, 0.0, f) for i, f in enumerate(sequence)])
+    findings, doubts = check(tl)
+    assert findings == [] and len(doubts) == 1 and "possible splice" in doubts[0]
+    jumped = _timeline([(0, "10:42"), (5, "10:42"), (10, "10:17"), (15, "10:17")])
+    jumped.samples = tl.samples
+    findings, doubts = check(jumped)
+    assert [f.reason for f in findings] == ["video_edited"] and doubts == []
