@@ -9,6 +9,7 @@ pipeline works on the resulting ``Timeline``.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,8 @@ from pipeline.readcache import ReadCache
 from pipeline.templates import Template
 from pipeline.video import Frame, sample_frames
 
+log = logging.getLogger(__name__)
+
 SAMPLES_PER_SECOND = 4.0
 # Change is the percentage of thumbnail pixels whose grey level moved by more than PIXEL_DELTA:
 # a scrolled list of small text changes few pixels, but each one by a lot.
@@ -30,6 +33,7 @@ PIXEL_DELTA = 24
 CHANGE_THRESHOLD = 4.0  # "another screen"
 STABLE_THRESHOLD = 1.5
 SLIGHT_CHANGE = 0.2
+SETTLE_S = 0.5  # a new screen is read once it holds still, or after changing this long
 REFRESH_S = 2.0  # re-read a slowly changing screen this often
 IDLE_REFRESH_S = 5.0  # and a static one this often (a clock may still tick)
 SCROLLING_SCREENS = ("status_list", "about", "settings")
@@ -109,6 +113,7 @@ def build_timeline(
     held: tuple[Sample, Frame] | None = None  # the previous sample, if not OCR'd
 
     last_full_t = -1e9
+    unstable_since: float | None = None  # start of the current run of changing samples
 
     def read(sample: Sample, frame: Frame, layout_changed: bool = True) -> None:
         nonlocal last_ocr_thumb, last_ocr_t, last_full_t
@@ -125,6 +130,7 @@ def build_timeline(
             obs = observe(image, sample.time_s, templates, engine, cache)
             last_full_t = sample.time_s
         obs.onset_s = _onset(tl.samples, sample)
+        log.debug("read %.2f %s %s", sample.time_s, "bar" if obs.light else "full", obs.screen)
         sample.observation = len(tl.observations)
         tl.observations.append(obs)
         last_ocr_thumb, last_ocr_t = sample.thumb, sample.time_s
@@ -151,13 +157,34 @@ def build_timeline(
         )
         new_screen = since_ocr > CHANGE_THRESHOLD and not panning and not scrolling
         sample = Sample(frame.time_s, change, shift, thumb)
-        if new_screen and held is not None and _change(last_ocr_thumb, held[0].thumb) > SLIGHT_CHANGE:
-            # The screen is changing: read the last frame of the old one first, so that the
-            # final state of a scrolled page is never skipped.
+        log.debug(
+            "%6.2f change=%5.1f shift=%5.2f since_read=%5.1f new=%d pan=%d scroll=%d",
+            frame.time_s,
+            change,
+            shift,
+            since_ocr,
+            new_screen,
+            panning,
+            scrolling,
+        )
+        if change >= STABLE_THRESHOLD:
+            unstable_since = frame.time_s if unstable_since is None else unstable_since
+        else:
+            unstable_since = None
+        if (
+            new_screen
+            and held is not None
+            and held[0].change < STABLE_THRESHOLD
+            and _change(last_ocr_thumb, held[0].thumb) > SLIGHT_CHANGE
+        ):
+            # Another screen replaces this one: read the last, settled frame of the old one first,
+            # so that the final state of a scrolled page is never skipped. A frame caught
+            # mid-transition is no such state: the next settled frame is read instead.
             read(*held)
+        settling = unstable_since is not None and frame.time_s - unstable_since < SETTLE_S
         if (
             last_ocr_thumb is None
-            or (new_screen and (change < STABLE_THRESHOLD or elapsed >= 0.5))
+            or (new_screen and not settling)
             or (elapsed >= REFRESH_S and since_ocr >= SLIGHT_CHANGE)
             or elapsed >= IDLE_REFRESH_S
         ):
