@@ -85,26 +85,60 @@ def _ocr(engine: OcrEngine, grey: np.ndarray, dx: int = 0, dy: int = 0) -> list[
 
 
 def _cached(
-    cache: ReadCache | None, key: str, grey: np.ndarray, compute: Callable[[np.ndarray], list[OcrLine]]
+    cache: ReadCache | None,
+    key: str,
+    grey: np.ndarray,
+    compute: Callable[[np.ndarray], list[OcrLine]],
+    extent: Callable[[list[OcrLine]], int | None] | None = None,
 ) -> list[OcrLine]:
-    return compute(grey) if cache is None else cache.read(key, grey, compute)
+    return compute(grey) if cache is None else cache.read(key, grey, compute, extent)
 
 
-def _ocr_bar(engine: OcrEngine, frame: np.ndarray, cache: ReadCache | None = None) -> list[OcrLine]:
+def _status_line_bottom(templates: tuple[Template, ...]) -> Callable[[list[OcrLine]], int | None]:
+    """Where the part of the top band that decides anything ends: just below the status text,
+    which the satellite count sits beside. Under it a camera picture moves all the time."""
+
+    def bottom(lines: list[OcrLine]) -> int | None:
+        for line in lines:
+            for tpl in templates:
+                words = tpl.status.ready + tpl.status.errors + tpl.camera.gps_weak
+                if first_match(words, line.text):
+                    return line.y + line.h + max(4, line.h // 3)
+        return None
+
+    return bottom
+
+
+def _ocr_bar(
+    engine: OcrEngine,
+    frame: np.ndarray,
+    cache: ReadCache | None = None,
+    templates: tuple[Template, ...] = (),
+) -> list[OcrLine]:
     """The top of the screen with the minimum channel, for white text on coloured pills. Full
     resolution and the whole band from the top: the satellite count and a red status pill are
     the smallest, least contrasted text that decides a verdict, and a band cut through the
     phone's own bar garbles the line below it."""
     band = preprocess.min_channel(frame[: int(frame.shape[0] * APP_BAR[1])])
-    return _cached(cache, "bar", band, lambda grey: _ocr(engine, grey))
+    extent = _status_line_bottom(templates) if templates else None
+    return _cached(cache, "bar", band, lambda grey: _ocr(engine, grey), extent)
 
 
 def _ocr_page(engine: OcrEngine, frame: np.ndarray) -> list[OcrLine]:
+    """The whole page, in two halves on two threads when an empty row band lets it be cut
+    without cutting a line of text: a page is the largest single read there is."""
     h = frame.shape[0]
     scale = min(1.0, OCR_MAX_HEIGHT / h)
     if scale < 1.0:
         frame = cv2.resize(frame, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    return [line.shifted(0, 0, scale) for line in engine.read_lines(preprocess.local_bright_text(frame))]
+    binary = preprocess.local_bright_text(frame)
+    cut = preprocess.blank_row_near_middle(binary)
+    if cut is None:
+        lines = engine.read_lines(binary)
+    else:
+        lower = _side().submit(_ocr, engine, binary[cut:], 0, cut)
+        lines = engine.read_lines(binary[:cut]) + lower.result()
+    return [line.shifted(0, 0, scale) for line in lines]
 
 
 def _screen_score(template: Template, kind: str, texts: list[str]) -> int:
@@ -143,7 +177,9 @@ def observe(
     h, w = frame.shape[:2]
     # The top bands and the page are independent reads: the bands go to a second thread while
     # this one reads the page (Tesseract releases the GIL), so two cores share one observation.
-    bands = _side().submit(_read_bands, engine, frame, cache)
+    # A full read compares the whole top band (no extent): whatever appeared under the status
+    # line is read at least this often.
+    bands = _side().submit(_read_bands, engine, frame, cache, ())
     lines = _ocr_page(engine, frame)
     top_lines, clock_lines = bands.result()
     # Lines with fewer than three letters are icons and picture texture, never a screen word.
@@ -207,7 +243,8 @@ def observe_bar(
     top bar (status, satellites), about a fifth of the cost of a full read. The picture under
     the bar keeps moving, so without this a long camera hold would be read in full every time."""
     h, w = frame.shape[:2]
-    top_lines, clock_lines = _read_bands(engine, frame, cache)
+    kept = (previous.template,) if previous.template is not None else ()
+    top_lines, clock_lines = _read_bands(engine, frame, cache, kept)
     obs = Observation(time_s=time_s, lines=[], screen=previous.screen, template=previous.template, light=True)
     _read_clock(obs, clock_lines)
     if previous.template is not None:
@@ -221,15 +258,15 @@ _SIDE: ThreadPoolExecutor | None = None
 def _side() -> ThreadPoolExecutor:
     global _SIDE
     if _SIDE is None:
-        _SIDE = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vidverify-ocr")
+        _SIDE = ThreadPoolExecutor(max_workers=2, thread_name_prefix="vidverify-ocr")
     return _SIDE
 
 
 def _read_bands(
-    engine: OcrEngine, frame: np.ndarray, cache: ReadCache | None
+    engine: OcrEngine, frame: np.ndarray, cache: ReadCache | None, templates: tuple[Template, ...]
 ) -> tuple[list[OcrLine], list[OcrLine]]:
     """The app's top bar and the phone's clock strip."""
-    return _ocr_bar(engine, frame, cache), _clock_lines(engine, frame, cache)
+    return _ocr_bar(engine, frame, cache, templates), _clock_lines(engine, frame, cache)
 
 
 def _clock_lines(engine: OcrEngine, frame: np.ndarray, cache: ReadCache | None) -> list[OcrLine]:

@@ -49,6 +49,24 @@ def thumbnail(bgr: np.ndarray, width: int = 160) -> np.ndarray:
     return cv2.resize(grey, (width, height), interpolation=cv2.INTER_AREA)
 
 
+def blank_row_near_middle(binary: np.ndarray, min_gap: int = 6, reach: float = 0.2) -> int | None:
+    """A row in the middle of a black-on-white page, inside a band of ``min_gap`` rows without
+    ink: a place to cut the page in two without cutting a text line. None when the middle
+    ``2 * reach`` of the page holds no such band."""
+    h = binary.shape[0]
+    ink = (binary < 128).any(axis=1)
+    lo, hi = int(h * (0.5 - reach)), int(h * (0.5 + reach))
+    best: int | None = None
+    run = 0
+    for y in range(lo, hi):
+        run = 0 if ink[y] else run + 1
+        if run >= min_gap:
+            centre = y - run // 2
+            if best is None or abs(centre - h // 2) < abs(best - h // 2):
+                best = centre
+    return best
+
+
 def thumbnail_of_luma(luma: np.ndarray, limited_range: bool, width: int = 160) -> np.ndarray:
     """The same small grey image from a decoder's luma plane, without any colour conversion.
     Video luma usually spans 16-235; it is stretched to 0-255 so that thresholds on grey-level

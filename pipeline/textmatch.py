@@ -34,8 +34,13 @@ def _threshold(phrase: str) -> float:
 
 
 @lru_cache(maxsize=262144)
-def phrase_score(phrase: str, line: str) -> float:
-    """Best similarity (0..1) of ``phrase`` with any word window of ``line``."""
+def phrase_score(phrase: str, line: str, floor: float = 0.0) -> float:
+    """Best similarity (0..1) of ``phrase`` with any word window of ``line``.
+
+    With a ``floor``, windows that cannot reach it are skipped by the cheap upper bounds
+    (length, then character counts) before the full comparison: the result is exact when it is
+    at least ``floor`` and some smaller number otherwise, which is all a threshold test needs
+    and several times faster over a page of lines that mostly do not match."""
     p, s = norm(phrase), norm(line)
     if not p or not s:
         return 0.0
@@ -50,7 +55,11 @@ def phrase_score(phrase: str, line: str) -> float:
             if len(window) < 0.9 * len(p):
                 continue  # a shorter line cannot hold the whole phrase
             m = SequenceMatcher(None, p, window)
-            if m.real_quick_ratio() <= best or m.quick_ratio() <= best:
+            bound = m.real_quick_ratio()
+            if bound <= best or bound < floor:
+                continue
+            bound = m.quick_ratio()
+            if bound <= best or bound < floor:
                 continue
             best = max(best, m.ratio())
     return best
@@ -59,7 +68,8 @@ def phrase_score(phrase: str, line: str) -> float:
 def matches(phrase: str, line: str) -> bool:
     if len(line) < 0.6 * len(phrase):
         return False  # too short to hold the phrase even with noise
-    return phrase_score(phrase, line) >= _threshold(norm(phrase))
+    threshold = _threshold(norm(phrase))
+    return phrase_score(phrase, line, threshold) >= threshold
 
 
 def first_match(phrases: list[str], line: str) -> str | None:
