@@ -16,7 +16,7 @@ import numpy as np
 
 from pipeline import preprocess
 from pipeline.ocr import OcrEngine, OcrLine
-from pipeline.readcache import ReadCache
+from pipeline.readcache import ReadCache, changed_bands
 from pipeline.templates import Template
 from pipeline.textmatch import first_match, matches
 
@@ -78,6 +78,7 @@ class Observation:
 # Screen text at 1080p is 25-40 px tall; Tesseract reads it as well at two thirds of that,
 # in about half the time. Serial values are re-read from the full-resolution frame anyway.
 OCR_MAX_HEIGHT = 760
+BAND_PAD = 24  # white rows around a band read on its own
 
 
 def _ocr(engine: OcrEngine, grey: np.ndarray, dx: int = 0, dy: int = 0) -> list[OcrLine]:
@@ -124,21 +125,51 @@ def _ocr_bar(
     return _cached(cache, "bar", band, lambda grey: _ocr(engine, grey), extent)
 
 
-def _ocr_page(engine: OcrEngine, frame: np.ndarray) -> list[OcrLine]:
-    """The whole page, in two halves on two threads when an empty row band lets it be cut
-    without cutting a line of text: a page is the largest single read there is."""
+def _ocr_page(engine: OcrEngine, frame: np.ndarray, cache: ReadCache | None = None) -> list[OcrLine]:
+    """The whole page. Only the row bands that changed since the last page read are read again
+    (a calibration percentage, a toggled row); a page read whole is cut in two halves at a blank
+    row and read on two threads: a page is the largest single read there is."""
     h = frame.shape[0]
     scale = min(1.0, OCR_MAX_HEIGHT / h)
     if scale < 1.0:
         frame = cv2.resize(frame, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     binary = preprocess.local_bright_text(frame)
-    cut = preprocess.blank_row_near_middle(binary)
-    if cut is None:
-        lines = engine.read_lines(binary)
+    last = cache.page if cache is not None else None
+    bands = None
+    if last is not None:
+        bands = changed_bands(last[0], binary, [(x.y, x.y + x.h) for x in last[1]])
+    if bands is None:
+        cut = preprocess.blank_row_near_middle(binary)
+        bands = [(0, binary.shape[0])] if cut is None else [(0, cut), (cut, binary.shape[0])]
+        kept: list[OcrLine] = []
     else:
-        lower = _side().submit(_ocr, engine, binary[cut:], 0, cut)
-        lines = engine.read_lines(binary[:cut]) + lower.result()
+        kept = [x for x in last[1] if not any(x.y < b and x.y + x.h > a for a, b in bands)]
+    lines = kept + _read_bands_of(engine, binary, bands)
+    lines.sort(key=lambda x: (x.y, x.x))
+    if cache is not None:
+        cache.page = (binary, lines)
     return [line.shifted(0, 0, scale) for line in lines]
+
+
+def _read_bands_of(engine: OcrEngine, binary: np.ndarray, bands: list[tuple[int, int]]) -> list[OcrLine]:
+    """Row bands of one image, the first on this thread and the others beside it."""
+    if not bands:
+        return []
+    others = [_side().submit(_read_band, engine, binary, a, b) for a, b in bands[1:]]
+    lines = _read_band(engine, binary, *bands[0])
+    for future in others:
+        lines += future.result()
+    return lines
+
+
+def _read_band(engine: OcrEngine, binary: np.ndarray, top: int, bottom: int) -> list[OcrLine]:
+    """A band with white margins above and below, as it would sit on a page: Tesseract judges
+    word spacing and line height worse on a strip cut flush to the text."""
+    if top == 0 and bottom == binary.shape[0]:
+        return _ocr(engine, binary)
+    pad = BAND_PAD
+    band = cv2.copyMakeBorder(binary[top:bottom], pad, pad, 0, 0, cv2.BORDER_CONSTANT, value=255)
+    return _ocr(engine, band, 0, top - pad)
 
 
 def _screen_score(template: Template, kind: str, texts: list[str]) -> int:
@@ -180,7 +211,7 @@ def observe(
     # A full read compares the whole top band (no extent): whatever appeared under the status
     # line is read at least this often.
     bands = _side().submit(_read_bands, engine, frame, cache, ())
-    lines = _ocr_page(engine, frame)
+    lines = _ocr_page(engine, frame, cache)
     top_lines, clock_lines = bands.result()
     # Lines with fewer than three letters are icons and picture texture, never a screen word.
     texts = [line.text for line in lines if sum(c.isalpha() for c in line.text) >= 3]

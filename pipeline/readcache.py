@@ -39,6 +39,8 @@ class ReadCache:
         self._last: dict[str, tuple[np.ndarray, object, int | None]] = {}
         self.hits = 0
         self.misses = 0
+        # The last full-page read: its binarised image and its lines, in that image's pixels.
+        self.page: tuple[np.ndarray, list] | None = None
 
     def read(
         self,
@@ -62,3 +64,60 @@ class ReadCache:
         self._last[key] = (small.copy(), value, extent(value) if extent else None)
         self.misses += 1
         return value
+
+
+PAGE_ROW_INK = 3  # differing pixels in a row of the binarised page that make it "changed"
+PAGE_MARGIN = 4  # rows added around a change before looking for blank rows to cut at
+PAGE_MAX_SHARE = 0.6  # above this share of changed rows a page is read whole
+
+
+def changed_bands(
+    previous: np.ndarray, current: np.ndarray, previous_boxes: list[tuple[int, int]]
+) -> list[tuple[int, int]] | None:
+    """Row bands of a black-on-white page that differ from the previous read of the same
+    screen, each widened to blank rows (no cut through a text line) and over any previously read
+    line it touches. None when the page must be read whole: another size, or mostly changed.
+    ``previous_boxes`` are the (top, bottom) rows of the lines read last time."""
+    if previous.shape != current.shape:
+        return None
+    h = current.shape[0]
+    diff = (cv2.absdiff(previous, current) > 127).sum(axis=1) >= PAGE_ROW_INK
+    if not diff.any():
+        return []
+    if diff.mean() > PAGE_MAX_SHARE:
+        return None
+    ink = (current < 128).any(axis=1) | (previous < 128).any(axis=1)
+    rows = np.flatnonzero(diff)
+    bands: list[list[int]] = []
+    for y in rows:
+        y0, y1 = max(0, y - PAGE_MARGIN), min(h, y + PAGE_MARGIN + 1)
+        if bands and y0 <= bands[-1][1]:
+            bands[-1][1] = max(bands[-1][1], y1)
+        else:
+            bands.append([y0, y1])
+    grown = True
+    while grown:
+        grown = False
+        for band in bands:
+            while band[0] > 0 and ink[band[0] - 1]:
+                band[0] -= 1
+                grown = True
+            while band[1] < h and ink[band[1]]:
+                band[1] += 1
+                grown = True
+            for top, bottom in previous_boxes:
+                if top < band[1] and bottom > band[0] and (top < band[0] or bottom > band[1]):
+                    band[0], band[1] = min(band[0], top), max(band[1], bottom)
+                    grown = True
+        bands.sort()
+        merged: list[list[int]] = []
+        for band in bands:
+            if merged and band[0] <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], band[1])
+            else:
+                merged.append(band)
+        bands = merged
+        grown = grown and sum(b - a for a, b in bands) < h
+    if sum(b - a for a, b in bands) > PAGE_MAX_SHARE * h:
+        return None
+    return [(a, b) for a, b in bands]

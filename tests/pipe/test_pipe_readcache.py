@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from pipeline.readcache import ReadCache, unchanged
+from pipeline.readcache import ReadCache, changed_bands, unchanged
 
 
 def _band(text: str, noise: int = 0, seed: int = 0) -> np.ndarray:
@@ -38,3 +38,40 @@ def test_cache_computes_only_on_change() -> None:
     changed = cache.read("bar", _band("10:42 Ready"), compute)
     assert first == again == [1] and other_key == [2] and changed == [3]
     assert (cache.hits, cache.misses) == (1, 3)
+
+
+def _page(rows: list[str]) -> np.ndarray:
+    """Black text on white, one row of text every 60 px."""
+    img = np.full((60 * len(rows) + 20, 900), 255, np.uint8)
+    for i, text in enumerate(rows):
+        cv2.putText(img, text, (10, 60 * i + 45), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 0, 2)
+    return img
+
+
+ROWS = ["Gimbal Calibration", "Calibrating 40%", "Keep the aircraft level", "Cancel", "Settings"]
+
+
+def test_only_the_changed_row_is_read_again() -> None:
+    before, after = _page(ROWS), _page(ROWS[:1] + ["Calibrating 60%"] + ROWS[2:])
+    bands = changed_bands(before, after, [])
+    assert bands is not None and len(bands) == 1
+    top, bottom = bands[0]
+    assert top >= 60 and bottom <= 125  # the second row's strip, no other row
+    assert changed_bands(before, before.copy(), []) == []
+
+
+def test_band_grows_over_a_line_read_before() -> None:
+    before, after = _page(ROWS), _page(ROWS[:1] + ["Calibrating 60%"] + ROWS[2:])
+    # a line box from the last read that straddles the changed strip and the row above
+    bands = changed_bands(before, after, [(20, 100)])
+    assert bands is not None and bands[0][0] <= 20 and bands[0][1] >= 100
+
+
+def test_whole_page_when_resized_or_mostly_changed() -> None:
+    before = _page(ROWS)
+    assert changed_bands(before, before[:-10], []) is None
+    rng = np.random.default_rng(1)
+    picture = (rng.integers(0, 2, before.shape) * 255).astype(np.uint8)  # a binarised camera view
+    assert changed_bands(before, picture, []) is None
+    every_row = changed_bands(before, _page([r[::-1] for r in ROWS]), [])
+    assert every_row is not None and len(every_row) == len(ROWS)
