@@ -77,7 +77,7 @@ class Observation:
 
 # Screen text at 1080p is 25-40 px tall; Tesseract reads it as well at two thirds of that,
 # in about half the time. Serial values are re-read from the full-resolution frame anyway.
-OCR_MAX_HEIGHT = 760
+OCR_MAX_HEIGHT = 680
 BAND_PAD = 24  # white rows around a band read on its own
 
 
@@ -418,10 +418,13 @@ def _serial_rows_full_res(
 ) -> list[OcrLine]:
     """Serials are what the About page is for: their rows are read again at full resolution.
     Only the rows: the rest of the page is already read, and a full-resolution page costs
-    several rows' worth. With no serial label found, the whole page is read again instead."""
+    several rows' worth. Unless both serial labels were found, the whole page is read again."""
     h = frame.shape[0]
-    rows = [line for line in lines if _serial_role(line.text, tpl) in ("rc", "aircraft")]
-    if not rows:
+    roles = {line: _serial_role(line.text, tpl) for line in lines}
+    rows = [line for line, role in roles.items() if role in ("rc", "aircraft")]
+    if len({roles[line] for line in rows}) < 2:
+        # A serial label missed at page scale costs a rejection: with fewer than both labels
+        # found, the page is read again whole at full resolution.
         return _ocr(engine, preprocess.local_bright_text(frame))
     out = list(lines)
     for label in rows:

@@ -22,6 +22,8 @@ import numpy as np
 
 from pipeline.models import VideoInfo
 
+PREFETCH_BYTES = 96 * 2**20
+
 
 class UnreadableVideo(Exception):
     """The input is not a decodable video; becomes the ``video_unreadable`` verdict."""
@@ -150,17 +152,22 @@ def _decode(path: Path, per_second: float) -> Iterator[Frame]:
         container.close()
 
 
-def sample_frames(path: Path, per_second: float, prefetch: int = 12) -> Iterator[Frame]:
-    """``_decode`` on a thread of its own, a few frames ahead of the caller.
+def sample_frames(path: Path, per_second: float, prefetch_bytes: int = PREFETCH_BYTES) -> Iterator[Frame]:
+    """``_decode`` on a thread of its own, up to ``prefetch_bytes`` of decoded frames ahead.
 
     Decoding releases the GIL, so on two cores it runs beside the OCR instead of before it:
-    the wall time of a check becomes the larger of the two, not their sum. Opening errors are
-    raised here, in the caller's thread; the worker stops when the caller stops iterating."""
+    the wall time of a check becomes the larger of the two, not their sum. OCR comes in bursts
+    (a new screen costs a few hundred milliseconds), so the decoder needs room to run ahead
+    during one: a few seconds of samples, bounded in bytes so that memory does not depend on
+    the resolution or the length. Opening errors are raised here, in the caller's thread; the
+    worker stops when the caller stops iterating."""
     frames = _decode(path, per_second)
     first = next(frames, None)  # opens the file here, so UnreadableVideo reaches the caller
     if first is None:
         return
     yield first
+    luma = first.grey
+    prefetch = max(4, prefetch_bytes * 2 // (3 * luma.shape[0] * luma.shape[1]))  # 4:2:0 frames
     buffer: queue.Queue[Frame | BaseException | None] = queue.Queue(maxsize=prefetch)
     stop = threading.Event()
 
