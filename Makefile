@@ -3,7 +3,7 @@ PY      := .venv/bin/python
 VENV    := .venv/.installed
 export OMP_THREAD_LIMIT := 1
 
-.PHONY: setup services demo test lint fixtures bench doctor clean
+.PHONY: setup services demo test lint fixtures bench profile doctor clean
 
 setup: $(VENV)
 	@bash scripts/install_system.sh
@@ -33,6 +33,9 @@ fixtures: setup
 
 bench: setup
 	@$(PY) -m bench.run $(BENCH_ARGS)
+
+profile: setup
+	@$(PY) -m bench.profile $(PROFILE_ARGS)
 
 doctor: setup
 	@.venv/bin/vidverify doctor

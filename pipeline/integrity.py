@@ -9,7 +9,6 @@ is common.
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 
 from pipeline.models import Evidence, Finding, Reason
@@ -77,12 +76,9 @@ def repeat_findings(tl: Timeline) -> list[Finding]:
     samples = tl.samples
     if len(samples) < REPEAT_RUN * 2:
         return []
-    tiny = np.stack(
-        [
-            cv2.resize(s.thumb, (32, 18), interpolation=cv2.INTER_AREA).astype(np.float32).ravel()
-            for s in samples
-        ]
-    )
+    tiny = np.stack([s.tiny.astype(np.float32).ravel() for s in samples if s.tiny is not None])
+    if len(tiny) != len(samples):
+        return []
     times = np.array([s.time_s for s in samples])
     step = np.r_[0.0, np.abs(np.diff(tiny, axis=0)).mean(axis=1)]  # motion per sample
     moving = step >= MOVING_TINY

@@ -41,6 +41,7 @@ SCROLL_REFRESH_S = 0.75
 PAN_SHIFT = 0.5  # thumbnail rows of vertical shift between samples that mean "panning"
 FULL_REFRESH_S = 10.0  # a camera view re-read through its top bar only is read in full this often
 EVIDENCE_WIDTH = 1280
+TINY = (32, 18)
 
 Progress = Callable[[float, str], None]
 
@@ -50,8 +51,13 @@ class Sample:
     time_s: float
     change: float  # against the previous sample
     shift_y: float  # vertical image shift against the previous sample, in thumbnail rows
-    thumb: np.ndarray
+    thumb: np.ndarray | None  # released once a later frame is read (memory stays flat with length)
     observation: int | None = None  # index into Timeline.observations when OCR'd
+    tiny: np.ndarray | None = None  # 32x18 grey, kept for the whole video (edit detection)
+
+    def __post_init__(self) -> None:
+        if self.tiny is None and self.thumb is not None:
+            self.tiny = cv2.resize(self.thumb, TINY, interpolation=cv2.INTER_AREA)
 
 
 @dataclass
@@ -130,6 +136,13 @@ def build_timeline(
             obs = observe(image, sample.time_s, templates, engine, cache)
             last_full_t = sample.time_s
         obs.onset_s = _onset(tl.samples, sample)
+        # Nothing looks further back than the latest read: older thumbnails can go.
+        for older in reversed(tl.samples):
+            if older is sample:
+                continue
+            if older.thumb is None:
+                break
+            older.thumb = None
         log.debug("read %.2f %s %s", sample.time_s, "bar" if obs.light else "full", obs.screen)
         sample.observation = len(tl.observations)
         tl.observations.append(obs)

@@ -2,8 +2,8 @@
 
 DJI GO 4 opens the Aircraft Status list, which must be scrolled to its last row; DJI Fly opens
 its status panel from the status pill. Any warning or error word in the list, the panel or the
-status pill is a failed check. A warning colour whose words could not be read is a question
-for a reviewer, not a rejection.
+status pill is a failed check. A warning colour whose words could not be read, on the same row
+in more than one read, is a question for a reviewer, not a rejection.
 """
 
 from __future__ import annotations
