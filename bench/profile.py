@@ -4,12 +4,15 @@ py-spy samples the whole ``vidverify check`` process from outside, native frames
 Tesseract (C++), FFmpeg's decoder (C) and OpenCV show up by name beside the Python code; a
 Python profiler would see only one thread and stop at the C boundary. The samples are folded
 into a few kinds of work and written to ``bench/profile.txt`` (the raw folded stacks beside it,
-``bench/profile.folded``, open in speedscope or any flame-graph viewer).
+``bench/profile.folded``, open in speedscope or any flame-graph viewer). Time a thread spends
+blocked on another (the main thread waiting for a page half, an idle pool thread) is counted
+apart, so the shares are shares of work.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -19,6 +22,7 @@ from pathlib import Path
 from bench.run import ROOT, pipeline_cmd
 from bench.videos import ensure
 
+WAITING = "waiting (a thread blocked on another)"
 OUT = Path(__file__).resolve().parent / "profile.txt"
 FOLDED = OUT.with_suffix(".folded")
 
@@ -32,8 +36,13 @@ KINDS = [
 ]
 
 
+WAITS = ("PyThread_acquire_lock", "pthread_cond_wait", "pthread_cond_timedwait", "sem_wait", "futex")
+
+
 def kind_of(stack: str) -> str:
     frames = stack.split(";")
+    if any(w in frame for frame in frames[-3:] for w in WAITS):
+        return WAITING
     for frame in reversed(frames):
         for name, marks in KINDS:
             if any(m in frame for m in marks):
@@ -52,16 +61,22 @@ def thread_of(stack: str) -> str:
 def summarise(folded: str) -> str:
     kinds: Counter[str] = Counter()
     threads: Counter[str] = Counter()
+    waiting = 0
     for line in folded.splitlines():
         stack, _, count = line.rpartition(" ")
         if not count.isdigit():
             continue
-        kinds[kind_of(stack)] += int(count)
+        kind = kind_of(stack)
+        if kind == WAITING:
+            waiting += int(count)
+            continue
+        kinds[kind] += int(count)
         threads[thread_of(stack)] += int(count)
     total = sum(kinds.values()) or 1
-    rows = ["share of CPU samples, all threads", ""]
+    rows = ["share of busy samples, all threads", ""]
     rows += [f"  {share * 100 / total:5.1f} %  {name}" for name, share in kinds.most_common()]
-    rows += ["", "by thread", ""]
+    rows += ["", f"  (and {waiting} samples of threads {WAITING[9:-1]}, left out)"]
+    rows += ["", "busy samples by thread", ""]
     rows += [f"  {share * 100 / total:5.1f} %  {name}" for name, share in threads.most_common()]
     return "\n".join(rows) + "\n"
 
@@ -76,9 +91,17 @@ def main(argv: list[str] | None = None) -> int:
         print("py-spy is not installed: pip install py-spy", file=sys.stderr)
         return 2
     path, case = ensure(args.video)
-    cmd = [spy, "record", "--native", "--threads", "--nonblocking", "--rate", str(args.rate)]
+    cmd = [spy, "record", "--native", "--threads", "--rate", str(args.rate)]
     cmd += ["--format", "raw", "--output", str(FOLDED), "--", *pipeline_cmd(path, case)]
-    subprocess.run(cmd, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # py-spy sees only threads that Python started: FFmpeg's own frame-decoding threads would
+    # be invisible, so the profiled run decodes on the Python decode thread alone.
+    env = {**os.environ, "VIDVERIFY_DECODE_THREADS": "1"}
+    subprocess.run(
+        cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )  # exit = verdict
+    if not FOLDED.exists() or not FOLDED.stat().st_size:
+        print("py-spy recorded nothing (it needs ptrace: run as root or allow it)", file=sys.stderr)
+        return 1
     text = f"vidverify check {path.name}\n\n" + summarise(FOLDED.read_text())
     OUT.write_text(text)
     print(text + f"written to {OUT.relative_to(ROOT)} (stacks: {FOLDED.relative_to(ROOT)})")
