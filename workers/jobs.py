@@ -160,7 +160,7 @@ class Heartbeat:
 
 
 def _claim(
-    db: Database, submission_id: int, attempt: int, stage: Stage, running: State
+    settings: Settings, db: Database, submission_id: int, attempt: int, stage: Stage, running: State
 ) -> SubmissionRow | None:
     """Take the submission for this job, or None if another attempt or copy owns it."""
     now = utc_now()
@@ -180,7 +180,7 @@ def _claim(
                 updated_at=now,
                 progress=0.0,
                 worker=worker_name(),
-                job_id=job_id(submission_id, stage, attempt),
+                job_id=job_id(settings, submission_id, stage, attempt),
             )
         )
         if result.rowcount == 0:  # type: ignore[attr-defined]
@@ -240,7 +240,7 @@ def _fail_or_retry(
             next_attempt = row.attempts
             delay = settings.backoff(row.stage_retries)
             row.state = State.QUEUED.value
-            row.job_id = job_id(submission_id, stage, next_attempt)
+            row.job_id = job_id(settings, submission_id, stage, next_attempt)
             row.queued_at = now
             row.heartbeat_at = None
             add_event(
@@ -304,7 +304,7 @@ def _fetch(settings: Settings, row: SubmissionRow, hb: Heartbeat) -> Path:
 def fetch_job(submission_id: int, attempt: int) -> str:
     """Stage 1: get the video onto local (shared) disk, then queue the analysis."""
     settings, db = _context()
-    row = _claim(db, submission_id, attempt, Stage.FETCH, State.FETCHING)
+    row = _claim(settings, db, submission_id, attempt, Stage.FETCH, State.FETCHING)
     if row is None:
         return "skipped: not the current attempt or not queued for fetch"
     started = time.perf_counter()
@@ -335,7 +335,7 @@ def fetch_job(submission_id: int, attempt: int) -> str:
         owned.state = State.QUEUED.value
         owned.stage = Stage.ANALYSE.value
         owned.stage_retries = 0
-        owned.job_id = job_id(submission_id, Stage.ANALYSE, attempt)
+        owned.job_id = job_id(settings, submission_id, Stage.ANALYSE, attempt)
         owned.queued_at = now
         owned.updated_at = now
         owned.heartbeat_at = None
@@ -352,7 +352,7 @@ def fetch_job(submission_id: int, attempt: int) -> str:
 def analyse_job(submission_id: int, attempt: int) -> str:
     """Stage 2: run the pipeline, record the verdict, and hand an approval to eligibility."""
     settings, db = _context()
-    row = _claim(db, submission_id, attempt, Stage.ANALYSE, State.ANALYSING)
+    row = _claim(settings, db, submission_id, attempt, Stage.ANALYSE, State.ANALYSING)
     if row is None:
         return "skipped: not the current attempt or not queued for analysis"
     started = time.perf_counter()
@@ -446,7 +446,7 @@ def _refetch(settings: Settings, db: Database, submission_id: int, attempt: int,
         row.state = State.QUEUED.value
         row.stage = Stage.FETCH.value
         row.stage_retries = 0
-        row.job_id = job_id(submission_id, Stage.FETCH, row.attempts)
+        row.job_id = job_id(settings, submission_id, Stage.FETCH, row.attempts)
         row.last_error = why
         row.updated_at = utc_now()
         next_attempt = row.attempts

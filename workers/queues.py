@@ -2,7 +2,7 @@
 
 Fetching waits on the network and analysis burns CPU, so they live on separate queues
 (``vidverify-fetch``, ``vidverify-analyse``) and scale separately (``--scale``).
-A job id is ``vv-<submission>-<stage>-<attempt>``: enqueuing the same attempt twice is a
+A job id is ``<prefix>-<submission>-<stage>-<attempt>``: enqueuing the same attempt twice is a
 no-op (``unique=True``), and a new attempt (retry or reaper restart) gets a new id, so an
 old job can never be mistaken for the current one.
 """
@@ -50,9 +50,11 @@ def get_queue(settings: Settings, stage: Stage | str, connection: Redis | None =
     )
 
 
-def job_id(submission_id: int, stage: Stage | str, attempt: int) -> str:
-    """The id of the job that runs ``stage`` of a submission for processing ``attempt``."""
-    return f"vv-{submission_id}-{Stage(stage).value}-{attempt}"
+def job_id(settings: Settings, submission_id: int, stage: Stage | str, attempt: int) -> str:
+    """The id of the job that runs ``stage`` of a submission for processing ``attempt``. It
+    carries the queue prefix: two deployments sharing one Redis database must not take each
+    other's jobs for duplicates of their own."""
+    return f"{settings.queue_prefix}-{submission_id}-{Stage(stage).value}-{attempt}"
 
 
 def enqueue_stage(
@@ -70,7 +72,7 @@ def enqueue_stage(
     """
     stage = Stage(stage)
     queue = get_queue(settings, stage, connection)
-    jid = job_id(submission_id, stage, attempt)
+    jid = job_id(settings, submission_id, stage, attempt)
     timeout = settings.fetch_timeout_s if stage == Stage.FETCH else settings.analyse_timeout_s
     options = {
         "job_id": jid,

@@ -97,7 +97,7 @@ def _restart(settings: Settings, db: Database, connection: Redis, row: Submissio
             stage=stage.value,
             attempts=row.attempts + 1,
             stage_retries=0,
-            job_id=job_id(row.id, stage, row.attempts + 1),
+            job_id=job_id(settings, row.id, stage, row.attempts + 1),
             queued_at=now,
             heartbeat_at=None,
             progress=None,

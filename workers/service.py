@@ -140,7 +140,7 @@ def submit(
         stage=Stage.FETCH.value,
         attempts=1,
         stage_retries=0,
-        job_id=job_id(0, Stage.FETCH, 1),  # replaced below once the id is known
+        job_id=job_id(settings, 0, Stage.FETCH, 1),  # replaced below once the id is known
         reasons=[],
         durations={},
         created_at=now,
@@ -150,7 +150,7 @@ def submit(
         with db.tx() as s:
             s.add(row)
             s.flush()
-            row.job_id = job_id(row.id, Stage.FETCH, 1)
+            row.job_id = job_id(settings, row.id, Stage.FETCH, 1)
             add_event(s, row.id, row.state, 1, f"received {kind} {source}")
     except IntegrityError:  # the same submission arrived concurrently: return that one
         with db.tx() as s:
@@ -255,7 +255,7 @@ def requeue(submission_id: int, *, settings: Settings | None = None) -> Submissi
         row.stage = stage.value
         row.stage_retries = 0
         row.state = State.QUEUED.value
-        row.job_id = job_id(submission_id, stage, row.attempts)
+        row.job_id = job_id(settings, submission_id, stage, row.attempts)
         row.queued_at = row.updated_at = now
         row.heartbeat_at = None
         row.finished_at = None

@@ -77,7 +77,7 @@ def test_submit_is_idempotent_and_defaults_from_product_record(setup, redis_conn
     assert first.state == State.QUEUED and first.attempts == 1
     assert first.rc_sn == PRODUCT["rc_sn"] and first.model == PRODUCT["model"]
     queue = Queue("vidverify-fetch", connection=redis_conn)
-    assert queue.job_ids == [f"vv-{first.id}-fetch-1"]
+    assert queue.job_ids == [f"vidverify-{first.id}-fetch-1"]
     other = service.submit(str(setup), "0H5BF9D0084BGD", rc_sn="3N8WT6Q003429S", allow_local=True)
     assert other.id != first.id  # same video, another product: another submission
 
@@ -103,7 +103,7 @@ def test_submit_while_redis_is_down_is_kept_and_reaped(setup, monkeypatch, redis
     assert result.restarted == [view.id]
     view = service.get(view.id)
     assert view.state == State.QUEUED and view.attempts == 2
-    assert Queue("vidverify-fetch", connection=redis_conn).job_ids == [f"vv-{view.id}-fetch-2"]
+    assert Queue("vidverify-fetch", connection=redis_conn).job_ids == [f"vidverify-{view.id}-fetch-2"]
 
 
 # --------------------------------------------------------------------------- idempotent jobs
@@ -144,7 +144,7 @@ def test_superseded_attempt_cannot_write(setup, monkeypatch, db_url):
     assert jobs.fetch_job(view.id, 1) == "fetched"
     settings = Settings.from_env()
     db = get_database(db_url)
-    row = jobs._claim(db, view.id, 1, jobs.Stage.ANALYSE, State.ANALYSING)
+    row = jobs._claim(settings, db, view.id, 1, jobs.Stage.ANALYSE, State.ANALYSING)
     assert row is not None
     _age(view.id, seconds=60, heartbeat=True)
     assert reaper.reap(settings).restarted == [view.id]
@@ -228,7 +228,7 @@ def test_transient_error_is_retried_with_backoff_then_gives_up(setup, monkeypatc
     assert view.state == State.FAILED and view.attempts == 3
     assert "network unreachable" in view.last_error and "after 3 tries" in view.last_error
     scheduled = Queue("vidverify-fetch", connection=redis_conn).scheduled_job_registry
-    assert sorted(scheduled.get_job_ids()) == [f"vv-{view.id}-fetch-2", f"vv-{view.id}-fetch-3"]
+    assert sorted(scheduled.get_job_ids()) == [f"vidverify-{view.id}-fetch-2", f"vidverify-{view.id}-fetch-3"]
     # An operator may try again.
     assert service.requeue(view.id).attempts == 4
 
