@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Callable
+from pathlib import Path
 
 Check = Callable[[], tuple[bool, str, str]]  # ok, what was found, how to fix
 
@@ -86,6 +87,11 @@ def _database() -> tuple[bool, str, str]:
     from sqlalchemy import create_engine, text
 
     url = os.environ.get("DATABASE_URL", "sqlite:///vidverify.db")
+    if url.startswith("sqlite:///") and ":memory:" not in url:
+        # A check must not create the default database file: say whether it is there.
+        path = Path(url.removeprefix("sqlite:///"))
+        if not path.exists():
+            return True, f"{url} (not created yet: made by the first command that stores)", ""
     try:
         with create_engine(url).connect() as conn:
             conn.execute(text("select 1"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import quote
@@ -10,6 +11,7 @@ from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from redis import Redis
+from redis.exceptions import RedisError
 
 from web import api, ops, review
 from web.auth import (
@@ -24,6 +26,8 @@ from web.pages import render
 from web.ratelimit import RateLimiter
 from web.settings import WebSettings
 from web.users import authenticate
+
+log = logging.getLogger(__name__)
 
 LOGIN_CSRF = "vv_login"
 
@@ -46,6 +50,11 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         Redis.from_url(settings.redis_url, socket_timeout=3, socket_connect_timeout=3),
         settings.rate_limit_per_minute,
         prefix=f"{settings.workers.queue_prefix}:web:rate",
+    )
+    app.state.login_limiter = RateLimiter(
+        app.state.rate_limiter.redis,
+        settings.login_per_minute,
+        prefix=f"{settings.workers.queue_prefix}:web:login",
     )
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     app.include_router(api.router)
@@ -127,6 +136,12 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         cookie = request.cookies.get(LOGIN_CSRF, "")
         if not cookie or not hmac.compare_digest(cookie, csrf):
             raise CsrfError()
+        wait = _login_throttled(request, username)
+        if wait:
+            response = login_form(request, next=next, error=f"Too many attempts: try again in {wait} s.")
+            response.status_code = 429
+            response.headers["Retry-After"] = str(wait)
+            return response
         user = authenticate(settings.database_url, username, password)
         if user is None:
             return login_form(request, next=next, error="Wrong name or password.")
@@ -137,6 +152,18 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         set_session(response, settings, user.id)
         response.delete_cookie(LOGIN_CSRF)
         return response
+
+    def _login_throttled(request: Request, username: str) -> int:
+        """Seconds to wait when this name or this address has tried too often (guessing
+        passwords), else 0. Counted in Redis; if Redis is down, logins are let through."""
+        limiter: RateLimiter = request.app.state.login_limiter
+        address = request.client.host if request.client else "unknown"
+        try:
+            checks = [limiter.hit(f"name:{username.strip().lower()}"), limiter.hit(f"addr:{address}")]
+        except RedisError as exc:
+            log.warning("login limiter unavailable (%s); attempt let through", exc)
+            return 0
+        return max((retry for allowed, retry in checks if not allowed), default=0)
 
     @app.post("/logout", include_in_schema=False)
     def logout(request: Request, csrf: Annotated[str, Form()] = "") -> RedirectResponse:

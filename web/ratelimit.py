@@ -1,4 +1,5 @@
-"""A fixed-window rate limit per API client, counted in Redis (shared by every API process)."""
+"""A fixed-window rate limit per API client or login name, counted in Redis (shared by every
+web process)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ class RateLimiter:
         self.per_minute = per_minute
         self.prefix = prefix
 
-    def hit(self, client_id: int) -> tuple[bool, int]:
+    def hit(self, client_id: int | str) -> tuple[bool, int]:
         """Count one request; returns (allowed, seconds until the window resets)."""
         now = time.time()
         window = int(now // 60)

@@ -26,6 +26,7 @@ class WebSettings(BaseModel):
     # Signs session cookies; without VIDVERIFY_WEB_SECRET every restart logs everyone out.
     secret_key: str
     rate_limit_per_minute: int = 30  # API requests per token per minute
+    login_per_minute: int = 10  # login attempts per account name, and per address, per minute
     session_max_age_s: int = 8 * 3600
     secure_cookies: bool = False  # set behind HTTPS
     refresh_s: int = 10  # the dashboard reloads itself this often
@@ -53,6 +54,7 @@ class WebSettings(BaseModel):
             workers=WorkerSettings.from_env(),
             secret_key=env("VIDVERIFY_WEB_SECRET") or secrets.token_hex(32),
             rate_limit_per_minute=_int("VIDVERIFY_WEB_RATE_PER_MINUTE", 30),
+            login_per_minute=_int("VIDVERIFY_WEB_LOGIN_PER_MINUTE", 10),
             session_max_age_s=_int("VIDVERIFY_WEB_SESSION_MAX_AGE_S", 8 * 3600),
             secure_cookies=env("VIDVERIFY_WEB_SECURE_COOKIES", "") in ("1", "true", "yes"),
             refresh_s=_int("VIDVERIFY_WEB_REFRESH_S", 10),

@@ -69,7 +69,7 @@ def test_submission_flow_on_both_databases(
     assert data["state"] == "queued"
     assert data["verdict"] is None and data["window_expires_at"] is None
     queue = _fetch_queue(settings, redis_conn)
-    assert queue.job_ids == [f"vidverify-{data['id']}-fetch-1"]
+    assert queue.job_ids == [f"{settings.workers.queue_prefix}-{data['id']}-fetch-1"]
 
     # the same link for the same aircraft: the same submission, nothing queued twice
     again = client.post("/api/submissions", json=BODY, headers=auth)

@@ -39,6 +39,27 @@ def test_login_needs_its_csrf_cookie(web: Any) -> None:
     assert "vv_session" not in response.cookies
 
 
+def test_password_guessing_is_throttled(
+    make_settings: Any, sqlite_url: str, users: Any, client_for: Any
+) -> None:
+    settings = make_settings(sqlite_url, VIDVERIFY_WEB_LOGIN_PER_MINUTE="3")
+    users(settings)
+    client = client_for(settings)
+    token = _csrf(client.get("/login").text)
+
+    def attempt(name: str, password: str) -> Any:
+        data = {"username": name, "password": password, "csrf": token}
+        return client.post("/login", data=data, follow_redirects=False)
+
+    assert [attempt("rita", f"guess {i}").status_code for i in range(3)] == [401, 401, 401]
+    blocked = attempt("Rita", PASSWORD)  # the right password, but the name is throttled
+    assert blocked.status_code == 429 and "Too many attempts" in blocked.text
+    assert 1 <= int(blocked.headers["Retry-After"]) <= 60
+    assert "vv_session" not in blocked.cookies
+    # the address is throttled too: another name from it is refused as well
+    assert attempt("otto", PASSWORD).status_code == 429
+
+
 def test_a_decision_without_csrf_token_is_refused(web: Any, make_submission: Any) -> None:
     from web import submissions
 
