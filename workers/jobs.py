@@ -15,6 +15,8 @@ slow), so every job is written to be safe to run twice:
 
 from __future__ import annotations
 
+import functools
+import json
 import logging
 import os
 import shutil
@@ -37,6 +39,7 @@ log = logging.getLogger(__name__)
 
 WINDOW_SOURCE = "video_verification"
 NOTIFY_KIND = "purchase_window"
+REJECT_KIND = "rejected"
 
 
 class Superseded(Exception):
@@ -414,6 +417,8 @@ def analyse_job(submission_id: int, attempt: int) -> str:
         _duration(owned, "analyse", started)
         if verdict != "approved":
             owned.finished_at = now
+        if verdict == "rejected":
+            queue_rejection(s, owned, now)
         add_event(
             s,
             submission_id,
@@ -530,19 +535,49 @@ def handoff(submission_id: int, settings: Settings | None = None, db: Database |
     return True
 
 
-def _queue_notification(s: Session, row: SubmissionRow, settings: Settings, now: Any) -> None:
-    exists = s.scalar(
-        select(OutboxRow.id).where(OutboxRow.submission_id == row.id, OutboxRow.kind == NOTIFY_KIND)
+@functools.cache
+def _rejection_texts() -> dict[str, Any]:
+    return json.loads((Path(__file__).parent / "data" / "rejection_texts.json").read_text())
+
+
+def rejection_notice(row: SubmissionRow) -> tuple[str, str]:
+    """Subject and body of the e-mail that tells an owner why the video was not accepted
+    (the reviewer's reason when a person decided, else the pipeline's reasons)."""
+    texts = _rejection_texts()
+    codes = [row.review_reason] if row.review_verdict == "rejected" and row.review_reason else []
+    codes = codes or list(row.reasons or [])
+    lines = [f"- {texts['reasons'].get(code, code)}" for code in codes]
+    intro = texts["intro_plural" if len(lines) > 1 else "intro"].format(
+        model=row.model or "aircraft", aircraft_sn=row.aircraft_sn
     )
+    who = row.owner_name or "DJI customer"
+    body = f"Hello {who},\n\n{intro}\n" + "\n".join(lines) + f"\n\n{texts['outro']}\n\n"
+    body += f"Reference: submission {row.id}\n"
+    return texts["subject"], body
+
+
+def queue_rejection(s: Session, row: SubmissionRow, now: Any) -> None:
+    """Queue the rejection e-mail, once per submission, in the caller's transaction."""
+    if row.owner_email:
+        subject, body = rejection_notice(row)
+        _queue_mail(s, row, REJECT_KIND, subject, body, now)
+
+
+def _queue_notification(s: Session, row: SubmissionRow, settings: Settings, now: Any) -> None:
+    subject, body = notification(row, settings)
+    _queue_mail(s, row, NOTIFY_KIND, subject, body, now)
+
+
+def _queue_mail(s: Session, row: SubmissionRow, kind: str, subject: str, body: str, now: Any) -> None:
+    exists = s.scalar(select(OutboxRow.id).where(OutboxRow.submission_id == row.id, OutboxRow.kind == kind))
     if exists is not None:
         return
-    subject, body = notification(row, settings)
     try:
         with s.begin_nested():
             s.add(
                 OutboxRow(
                     submission_id=row.id,
-                    kind=NOTIFY_KIND,
+                    kind=kind,
                     recipient=row.owner_email or "",
                     subject=subject,
                     body=body,

@@ -323,6 +323,7 @@ def record_review(
             row.updated_at = now
             if verdict == "rejected":
                 row.finished_at = now
+                jobs.queue_rejection(s, row, now)
             add_event(
                 s,
                 submission_id,

@@ -137,6 +137,38 @@ def test_double_execution_one_window_one_email(setup, monkeypatch, db_url, smtp)
         assert s.scalar(select(func.count()).select_from(OutboxRow)) == 1
 
 
+def test_a_rejection_is_mailed_once_with_its_reasons(setup, monkeypatch, db_url, smtp):
+    stub_pipeline(monkeypatch, Verdict.REJECTED, [Reason.GPS_WEAK, Reason.RC_SERIAL_MISMATCH])
+    view = service.submit(
+        str(setup), PRODUCT["aircraft_sn"], owner_email=EMAIL, owner_name="Ann", allow_local=True
+    )
+    assert run_stages(view.id) == "rejected"
+    assert jobs.analyse_job(view.id, 1).startswith("skipped")  # a second copy of the job
+    assert notify.send_pending() == 1
+    assert notify.send_pending() == 0
+    assert len(smtp.messages) == 1 and smtp.to(EMAIL)
+    body = smtp.messages[0].content.decode()
+    assert "Hello Ann" in body and PRODUCT["aircraft_sn"] in body
+    assert "GPS signal was weak" in body and "not the one registered" in body
+    view = service.get(view.id)
+    assert view.state == State.DECIDED and view.window_id is None  # no window, state unchanged
+    assert windows(db_url, PRODUCT["aircraft_sn"]) == []
+
+
+def test_a_reviewer_rejection_is_mailed_with_the_reviewers_reason(setup, monkeypatch, smtp):
+    stub_pipeline(monkeypatch, Verdict.NEEDS_REVIEW)
+    view = service.submit(
+        str(setup), PRODUCT["aircraft_sn"], owner_email=EMAIL, owner_name="Ann", allow_local=True
+    )
+    assert run_stages(view.id) == "needs_review"
+    assert notify.send_pending() == 0  # nothing is said while a person looks at it
+    service.record_review(view.id, "rita", "rejected", "video_edited")
+    service.record_review(view.id, "rita", "rejected", "video_edited")  # repeated: no-op
+    assert notify.send_pending() == 1
+    body = smtp.messages[0].content.decode()
+    assert "appears to be edited" in body and "for this reason:" in body
+
+
 def test_superseded_attempt_cannot_write(setup, monkeypatch, db_url):
     """A worker presumed dead that finishes late is fenced off by the attempt number."""
     stub_pipeline(monkeypatch, Verdict.REJECTED, [Reason.GPS_WEAK])
