@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
-from web import submissions
+from web import intake, submissions
 from web.ratelimit import RateLimiter
 from web.settings import WebSettings
 from web.tokens import ApiClient, check_token
@@ -44,6 +44,7 @@ class SubmissionIn(BaseModel):
 class SubmissionOut(BaseModel):
     id: int
     state: str
+    gimbal_sn: str | None = Field(default=None, description="as posted, for handheld gimbals")
     verdict: str | None = Field(description="the reviewer's verdict if there is one, else the machine's")
     machine_verdict: str | None
     reasons: list[str]
@@ -53,9 +54,10 @@ class SubmissionOut(BaseModel):
     error: str | None = Field(default=None, description="why processing failed, when state is failed")
 
     @classmethod
-    def from_view(cls, view: SubmissionView) -> SubmissionOut:
+    def from_view(cls, view: SubmissionView, gimbal_sn: str | None = None) -> SubmissionOut:
         return cls(
             id=view.id,
+            gimbal_sn=gimbal_sn,
             state=view.state.value,
             verdict=view.review_verdict or view.verdict,
             machine_verdict=view.verdict,
@@ -157,8 +159,9 @@ def create_submission(body: SubmissionIn, request: Request, client: Client) -> S
         message = str(exc)
         field = next((f for key, f in _ERROR_FIELDS if key in message), "body")
         raise _problem(field, message, "submission_refused") from exc
+    intake.record(settings, view.id, client.id, body.gimbal_sn)
     log.info("client %s submitted %s: submission %s", client.name, url, view.id)
-    return SubmissionOut.from_view(view)
+    return SubmissionOut.from_view(view, body.gimbal_sn)
 
 
 @router.get(
@@ -169,7 +172,10 @@ def create_submission(body: SubmissionIn, request: Request, client: Client) -> S
 def read_submission(submission_id: int, request: Request, client: Client) -> SubmissionOut:
     """The submission's state, verdict, reasons and, once approved, the window's expiry."""
     settings: WebSettings = request.app.state.settings
+    posted = intake.posted_by(settings, submission_id, client.id)
     try:
-        return SubmissionOut.from_view(submissions.get(settings, submission_id))
+        if posted is None:  # another client's submission reads as an unknown one
+            raise submissions.NotFound(f"no submission {submission_id}")
+        return SubmissionOut.from_view(submissions.get(settings, submission_id), posted.gimbal_sn)
     except submissions.NotFound as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from exc

@@ -1,4 +1,4 @@
-"""The web service's own tables (users and API tokens), next to the workers' tables.
+"""The web service's own tables (users, API tokens, API intake), next to the workers' tables.
 
 They live in the same database and use the workers' engine (one pool per process, the same
 SQLite locking recipe); the tables are created on first use.
@@ -40,6 +40,17 @@ class TokenRow(WebBase):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column()
     last_used_at: Mapped[datetime | None] = mapped_column()
+
+
+class IntakeRow(WebBase):
+    """A submission as posted through the API by one client (see ``web/intake.py``)."""
+
+    __tablename__ = "web_api_intake"
+
+    submission_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    gimbal_sn: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column()
 
 
 def sessions(database_url: str) -> sessionmaker[Session]:

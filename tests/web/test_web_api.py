@@ -189,8 +189,13 @@ def test_rate_limit_per_token(make_settings: Any, client_for: Any, sqlite_url: s
 def test_approved_submission_reports_its_window(api: Any, make_submission: Any) -> None:
     from web import submissions
 
+    from web import intake
+    from web.tokens import check_token
+
     settings, client, auth = api
     made = make_submission(settings, "flagged")
+    token = check_token(settings.database_url, auth["Authorization"].removeprefix("Bearer "))
+    intake.record(settings, made.id, token.id, None)  # as if this client had posted it
     before = client.get(f"/api/submissions/{made.id}", headers=auth).json()
     assert before["verdict"] == "needs_review" and before["reasons"] == ["gps_weak"]
     submissions.record_review(settings, made.id, "rita", "approved", None, "serial readable")
@@ -217,3 +222,24 @@ def test_revoked_tokens_stop_working(api: Any) -> None:
     assert client.get("/api/submissions/1", headers=auth).status_code == 404
     assert revoke_token(settings.database_url, "intake-test") == 1
     assert client.get("/api/submissions/1", headers=auth).status_code == 401
+
+
+def test_a_token_reads_only_what_it_posted(api: Any) -> None:
+    from web.tokens import create_token
+
+    settings, client, auth = api
+    other = {"Authorization": f"Bearer {create_token(settings.database_url, 'another-shop')}"}
+    posted = client.post("/api/submissions", json={**BODY, "gimbal_sn": "GIMBAL123456"}, headers=auth)
+    assert posted.status_code == 202, posted.text
+    sid = posted.json()["id"]
+    mine = client.get(f"/api/submissions/{sid}", headers=auth)
+    assert mine.status_code == 200 and mine.json()["gimbal_sn"] == "GIMBAL123456"
+    theirs = client.get(f"/api/submissions/{sid}", headers=other)
+    unknown = client.get("/api/submissions/999999", headers=other)
+    assert theirs.status_code == unknown.status_code == 404
+    assert theirs.json()["detail"] == f"no submission {sid}"  # the same answer as an unknown id
+    # The other client posts the same recording for the same aircraft: same submission, and
+    # from then on it may read it.
+    again = client.post("/api/submissions", json=BODY, headers=other)
+    assert again.status_code == 202 and again.json()["id"] == sid
+    assert client.get(f"/api/submissions/{sid}", headers=other).status_code == 200
