@@ -187,9 +187,7 @@ def test_rate_limit_per_token(make_settings: Any, client_for: Any, sqlite_url: s
 
 
 def test_approved_submission_reports_its_window(api: Any, make_submission: Any) -> None:
-    from web import submissions
-
-    from web import intake
+    from web import intake, submissions
     from web.tokens import check_token
 
     settings, client, auth = api
