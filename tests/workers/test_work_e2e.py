@@ -73,8 +73,14 @@ def test_ten_submissions_two_workers(pg_url, env, manifest, workers: Workers, ca
         if case["expected_verdict"] == "approved" and got == want:
             wait_for(lambda v=view: service.get(v.id).state == State.NOTIFIED, 30, "notification")
     assert not wrong, "\n".join(wrong)
+    # One e-mail per decided owner: the purchase window, or why the video was not accepted.
     approved = sum(c["expected_verdict"] == "approved" for c in cases)
-    assert len(smtp.messages) == approved
+    rejected = sum(c["expected_verdict"] == "rejected" for c in cases)
+    wait_for(lambda: len(smtp.messages) >= approved + rejected, 60, "e-mails", every=1)
+    subjects = [m.content.decode().split("Subject: ", 1)[1].split("\n", 1)[0].strip() for m in smtp.messages]
+    assert len(smtp.messages) == approved + rejected
+    assert sum("purchase window is open" in x for x in subjects) == approved
+    assert sum("was not accepted" in x for x in subjects) == rejected
 
 
 def test_sigkill_mid_analysis_then_restart(pg_url, env, manifest, workers: Workers, capsys):
@@ -156,3 +162,20 @@ def test_transient_fetch_retried_permanent_fails_once(
     assert failed.state == State.FAILED and failed.attempts == 1
     assert "permanent" in failed.last_error and "Unsupported URL" in failed.last_error
     assert failed.verdict is None
+
+
+def test_burst_worker_drains_both_queues_and_exits(pg_url, env, manifest, workers: Workers):
+    """``vidverify worker --burst``: fetch and analysis run, then the process ends by itself."""
+    child_env = env(pg_url)  # first: it also points this process at the test database
+    case = ten_shortest(manifest)[0]
+    view = submit_case(pg_url, case)
+    proc = workers.start(child_env, "--burst", name="burst")
+    try:
+        assert proc.wait(timeout=600) == 0
+    except Exception:
+        print(workers.logs())
+        raise
+    done = service.get(view.id)
+    assert done.state in FINAL and done.attempts == 1, done
+    want = (case["expected_verdict"], sorted(case["expected_reasons"]))
+    assert (done.verdict, sorted(done.reasons)) == want
