@@ -206,13 +206,13 @@ def observe(
     cache: ReadCache | None = None,
 ) -> Observation:
     h, w = frame.shape[:2]
-    # The top bands and the page are independent reads: the bands go to a second thread while
-    # this one reads the page (Tesseract releases the GIL), so two cores share one observation.
-    # A full read compares the whole top band (no extent): whatever appeared under the status
-    # line is read at least this often.
-    bands = _side().submit(_read_bands, engine, frame, cache, ())
+    # The top strips (app bar, phone clock) and the page are independent reads: the strips go
+    # to a second thread while this one reads the page (Tesseract releases the GIL), so two
+    # cores share one observation. A full read compares the whole top band (no extent):
+    # whatever appeared under the status line is read at least this often.
+    strips = _side().submit(_read_top_strips, engine, frame, cache, ())
     lines = _ocr_page(engine, frame, cache)
-    top_lines, clock_lines = bands.result()
+    top_lines, clock_lines = strips.result()
     # Lines with fewer than three letters are icons and picture texture, never a screen word.
     texts = [line.text for line in lines if sum(c.isalpha() for c in line.text) >= 3]
 
@@ -275,7 +275,7 @@ def observe_bar(
     the bar keeps moving, so without this a long camera hold would be read in full every time."""
     h, w = frame.shape[:2]
     kept = (previous.template,) if previous.template is not None else ()
-    top_lines, clock_lines = _read_bands(engine, frame, cache, kept)
+    top_lines, clock_lines = _read_top_strips(engine, frame, cache, kept)
     obs = Observation(time_s=time_s, lines=[], screen=previous.screen, template=previous.template, light=True)
     _read_clock(obs, clock_lines)
     if previous.template is not None:
@@ -293,7 +293,7 @@ def _side() -> ThreadPoolExecutor:
     return _SIDE
 
 
-def _read_bands(
+def _read_top_strips(
     engine: OcrEngine, frame: np.ndarray, cache: ReadCache | None, templates: tuple[Template, ...]
 ) -> tuple[list[OcrLine], list[OcrLine]]:
     """The app's top bar and the phone's clock strip."""
