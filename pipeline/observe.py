@@ -81,8 +81,10 @@ OCR_MAX_HEIGHT = 680
 BAND_PAD = 24  # white rows around a band read on its own
 
 
-def _ocr(engine: OcrEngine, grey: np.ndarray, dx: int = 0, dy: int = 0) -> list[OcrLine]:
-    return [line.shifted(dx, dy) for line in engine.read_lines(grey)]
+def _ocr(
+    engine: OcrEngine, grey: np.ndarray, dx: int = 0, dy: int = 0, dark_on_light: bool = False
+) -> list[OcrLine]:
+    return [line.shifted(dx, dy) for line in engine.read_lines(grey, dark_on_light=dark_on_light)]
 
 
 def _cached(
@@ -166,10 +168,10 @@ def _read_band(engine: OcrEngine, binary: np.ndarray, top: int, bottom: int) -> 
     """A band with white margins above and below, as it would sit on a page: Tesseract judges
     word spacing and line height worse on a strip cut flush to the text."""
     if top == 0 and bottom == binary.shape[0]:
-        return _ocr(engine, binary)
+        return _ocr(engine, binary, dark_on_light=True)
     pad = BAND_PAD
     band = cv2.copyMakeBorder(binary[top:bottom], pad, pad, 0, 0, cv2.BORDER_CONSTANT, value=255)
-    return _ocr(engine, band, 0, top - pad)
+    return _ocr(engine, band, 0, top - pad, dark_on_light=True)
 
 
 def _screen_score(template: Template, kind: str, texts: list[str]) -> int:

@@ -47,7 +47,9 @@ class OcrLine:
 class OcrEngine(Protocol):
     name: str
 
-    def read_lines(self, gray: np.ndarray, *, single_line: bool = False) -> list[OcrLine]: ...
+    def read_lines(
+        self, gray: np.ndarray, *, single_line: bool = False, dark_on_light: bool = False
+    ) -> list[OcrLine]: ...
 
 
 def find_tessdata() -> str | None:
@@ -80,7 +82,7 @@ class TesserocrEngine:
             raise RuntimeError("Tesseract language data (eng.traineddata) not found")
         self._local = threading.local()
 
-    def _api(self, single_line: bool):
+    def _api(self, single_line: bool, dark_on_light: bool = False):
         import tesserocr
 
         key = "line" if single_line else "sparse"
@@ -92,13 +94,24 @@ class TesserocrEngine:
             api.SetVariable("load_system_dawg", "0")
             api.SetVariable("load_freq_dawg", "0")
             setattr(self._local, key, api)
+            setattr(self._local, key + "-invert", True)
+        # One API per thread and mode, the inversion switched per read: a second API would
+        # cost its own model load and some 15 MB.
+        if getattr(self._local, key + "-invert") == dark_on_light:
+            api.SetVariable("tessedit_do_invert", "0" if dark_on_light else "1")
+            setattr(self._local, key + "-invert", not dark_on_light)
         return api
 
-    def read_lines(self, gray: np.ndarray, *, single_line: bool = False) -> list[OcrLine]:
+    def read_lines(
+        self, gray: np.ndarray, *, single_line: bool = False, dark_on_light: bool = False
+    ) -> list[OcrLine]:
+        """``dark_on_light``: the image is already dark text on a light ground (a binarised
+        page), so Tesseract's second try of each doubtful line inverted can only waste time
+        (a quarter of a page read)."""
         import tesserocr
         from PIL import Image
 
-        api = self._api(single_line)
+        api = self._api(single_line, dark_on_light)
         api.SetImage(Image.fromarray(gray))
         try:
             api.Recognize()
@@ -134,14 +147,17 @@ class PytesseractEngine:
             raise RuntimeError("the tesseract command is not installed")
         self._lang = lang
 
-    def read_lines(self, gray: np.ndarray, *, single_line: bool = False) -> list[OcrLine]:
+    def read_lines(
+        self, gray: np.ndarray, *, single_line: bool = False, dark_on_light: bool = False
+    ) -> list[OcrLine]:
         import pytesseract
 
         psm = 7 if single_line else 11
+        invert = " -c tessedit_do_invert=0" if dark_on_light else ""
         data = pytesseract.image_to_data(
             gray,
             lang=self._lang,
-            config=f"--psm {psm} -c load_system_dawg=0 -c load_freq_dawg=0",
+            config=f"--psm {psm} -c load_system_dawg=0 -c load_freq_dawg=0{invert}",
             output_type=pytesseract.Output.DICT,
         )
         groups: dict[tuple[int, int, int], list[int]] = {}

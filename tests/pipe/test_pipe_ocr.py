@@ -24,3 +24,15 @@ def test_engine_reads_a_line(engine_cls: type) -> None:
     assert all(x.w > 0 and x.h > 0 for x in lines)
     single = engine.read_lines(_line("1581F6JXD2W6037"), single_line=True)
     assert "".join(x.text for x in single).replace(" ", "") == "1581F6JXD2W6037"
+
+
+@pytest.mark.parametrize("engine_cls", [TesserocrEngine, PytesseractEngine])
+def test_dark_on_light_reads_switch_back(engine_cls: type) -> None:
+    """Reads told the text is already dark on light skip Tesseract's inverted retry; the next
+    ordinary read of light text on dark must still get it (the setting is per read)."""
+    engine = engine_cls()
+    plain = engine.read_lines(_line("Aircraft Status Normal"), dark_on_light=True)
+    assert "Normal" in " ".join(x.text for x in plain)
+    inverted = 255 - _line("Compass Error")
+    again = engine.read_lines(inverted)
+    assert "Compass" in " ".join(x.text for x in again)
