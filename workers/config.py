@@ -40,6 +40,7 @@ class Settings(BaseModel):
     # Downloads land here; fetch and analysis workers on different machines must share it.
     work_dir: Path = Path("work")
     keep_downloads: bool = False
+    retention_days: int = 30  # evidence and kept downloads of finished submissions; 0 keeps all
 
     queue_prefix: str = "vidverify"
     fetch_timeout_s: int = 600
@@ -78,6 +79,7 @@ class Settings(BaseModel):
             evidence_dir=Path(env("VIDVERIFY_EVIDENCE_DIR") or d.evidence_dir),
             work_dir=Path(env("VIDVERIFY_WORK_DIR") or d.work_dir),
             keep_downloads=env("VIDVERIFY_KEEP_DOWNLOADS", "") in ("1", "true", "yes"),
+            retention_days=_int("VIDVERIFY_RETENTION_DAYS", d.retention_days),
             queue_prefix=env("VIDVERIFY_QUEUE_PREFIX") or d.queue_prefix,
             fetch_timeout_s=_int("VIDVERIFY_FETCH_TIMEOUT_S", d.fetch_timeout_s),
             analyse_timeout_s=_int("VIDVERIFY_ANALYSE_TIMEOUT_S", d.analyse_timeout_s),

@@ -15,7 +15,7 @@ import threading
 
 from rq import Worker
 
-from workers import notify, reaper
+from workers import notify, reaper, retention
 from workers.config import Settings
 from workers.models import Stage
 from workers.queues import get_queue, redis_connection
@@ -41,7 +41,8 @@ def preload() -> None:
 
 
 def maintenance_pass(settings: Settings) -> None:
-    """One reaper pass and one outbox pass; errors are logged, never raised."""
+    """One reaper pass, one outbox pass and one retention sweep; errors are logged, never
+    raised."""
     try:
         result = reaper.reap(settings)
         if result.restarted or result.failed or result.handed_off:
@@ -54,6 +55,10 @@ def maintenance_pass(settings: Settings) -> None:
             log.info("outbox: %d notification(s) sent", sent)
     except Exception:
         log.exception("outbox pass failed")
+    try:
+        retention.sweep(settings)
+    except Exception:
+        log.exception("retention pass failed")
 
 
 class Maintenance(threading.Thread):

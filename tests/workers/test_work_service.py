@@ -311,3 +311,34 @@ def _age(submission_id: int, seconds: float, heartbeat: bool = False) -> None:
     db = get_database(Settings.from_env().database_url)
     with db.tx() as s:
         s.execute(update(SubmissionRow).where(SubmissionRow.id == submission_id).values(**values))
+
+
+def test_retention_removes_old_files_of_finished_submissions_only(setup, monkeypatch):
+    from workers import retention
+
+    stub_pipeline(monkeypatch, Verdict.REJECTED, [Reason.GPS_WEAK])
+    done = service.submit(str(setup), PRODUCT["aircraft_sn"], allow_local=True)
+    assert run_stages(done.id) == "rejected"
+    stub_pipeline(monkeypatch, Verdict.NEEDS_REVIEW)
+    waiting = service.submit(str(setup), "0H5BF9D0084BGD", rc_sn="3N8WT6Q003429S", allow_local=True)
+    assert run_stages(waiting.id) == "needs_review"
+    settings = Settings.from_env()
+    folders = {}
+    for sid in (done.id, waiting.id):
+        evidence = settings.evidence_dir / f"submission-{sid}" / "attempt-1"
+        evidence.mkdir(parents=True, exist_ok=True)
+        (evidence / "frame-0.jpg").write_bytes(b"jpeg")
+        download = settings.work_dir / f"submission-{sid}"
+        download.mkdir(parents=True, exist_ok=True)
+        folders[sid] = (evidence.parent, download)
+
+    assert retention.sweep(settings, now=utc_now() + timedelta(days=1)) == []  # too recent
+    later = utc_now() + timedelta(days=settings.retention_days + 1)
+    assert retention.sweep(settings, now=later) == [done.id]
+    assert not any(f.exists() for f in folders[done.id])
+    assert all(f.exists() for f in folders[waiting.id])  # a person has yet to look at it
+    assert service.get(done.id).evidence_dir is None
+    assert "files removed" in " ".join(e.message for e in service.events(done.id))
+    assert retention.sweep(settings, now=later) == []  # nothing twice
+    keep_all = settings.model_copy(update={"retention_days": 0})
+    assert retention.sweep(keep_all, now=later + timedelta(days=999)) == []
