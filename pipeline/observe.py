@@ -57,6 +57,7 @@ class Observation:
     clock_text: str | None = None
     satellites: int | None = None
     bar_text: str | None = None
+    bar_bottom: int | None = None  # frame row just below the status text, when one was read
     bar_colour: str | None = None
     bar_ready: bool = False
     gps_weak_words: list[str] = field(default_factory=list)
@@ -125,6 +126,14 @@ def _ocr_bar(
     band = preprocess.min_channel(frame[: int(frame.shape[0] * APP_BAR[1])])
     extent = _status_line_bottom(templates) if templates else None
     return _cached(cache, "bar", band, lambda grey: _ocr(engine, grey), extent)
+
+
+def _ocr_bar_to(engine: OcrEngine, frame: np.ndarray, bottom: int, cache: ReadCache | None) -> list[OcrLine]:
+    """The top band only down to the status line found by the last full read: in a camera
+    view that keeps its layout nothing below it decides anything, and the moving picture there
+    costs Tesseract more than the bar itself (GO 4: 39 ms instead of 88 ms)."""
+    band = preprocess.min_channel(frame[: min(bottom, int(frame.shape[0] * APP_BAR[1]))])
+    return _cached(cache, "bar-to-status", band, lambda grey: _ocr(engine, grey))
 
 
 def _ocr_page(engine: OcrEngine, frame: np.ndarray, cache: ReadCache | None = None) -> list[OcrLine]:
@@ -210,9 +219,10 @@ def observe(
     h, w = frame.shape[:2]
     # The top strips (app bar, phone clock) and the page are independent reads: the strips go
     # to a second thread while this one reads the page (Tesseract releases the GIL), so two
-    # cores share one observation. A full read compares the whole top band (no extent):
-    # whatever appeared under the status line is read at least this often.
-    strips = _side().submit(_read_top_strips, engine, frame, cache, ())
+    # cores share one observation. Once a status line was found, the bar is read down to it:
+    # below it the page read sees the same rows.
+    bottom = cache.bar_bottom if cache is not None else None
+    strips = _side().submit(_read_top_strips, engine, frame, cache, (), bottom)
     lines = _ocr_page(engine, frame, cache)
     top_lines, clock_lines = strips.result()
     # Lines with fewer than three letters are icons and picture texture, never a screen word.
@@ -245,6 +255,8 @@ def observe(
 
     _read_clock(obs, clock_lines)
     _read_top_bar(obs, frame, top_lines, best_tpl, w, h)
+    if cache is not None:
+        cache.bar_bottom = obs.bar_bottom  # not found: the next read takes the whole band again
     if best_kind == "unknown" and (obs.bar_text or obs.satellites is not None):
         obs.screen = "camera"
     if obs.screen in ("camera", "unknown"):
@@ -277,11 +289,14 @@ def observe_bar(
     the bar keeps moving, so without this a long camera hold would be read in full every time."""
     h, w = frame.shape[:2]
     kept = (previous.template,) if previous.template is not None else ()
-    top_lines, clock_lines = _read_top_strips(engine, frame, cache, kept)
+    bottom = cache.bar_bottom if cache is not None else previous.bar_bottom
+    top_lines, clock_lines = _read_top_strips(engine, frame, cache, kept, bottom)
     obs = Observation(time_s=time_s, lines=[], screen=previous.screen, template=previous.template, light=True)
     _read_clock(obs, clock_lines)
     if previous.template is not None:
         _read_top_bar(obs, frame, top_lines, previous.template, w, h)
+    if cache is not None:
+        cache.bar_bottom = obs.bar_bottom
     return obs
 
 
@@ -296,10 +311,20 @@ def _side() -> ThreadPoolExecutor:
 
 
 def _read_top_strips(
-    engine: OcrEngine, frame: np.ndarray, cache: ReadCache | None, templates: tuple[Template, ...]
+    engine: OcrEngine,
+    frame: np.ndarray,
+    cache: ReadCache | None,
+    templates: tuple[Template, ...],
+    bottom: int | None = None,
 ) -> tuple[list[OcrLine], list[OcrLine]]:
-    """The app's top bar and the phone's clock strip."""
-    return _ocr_bar(engine, frame, cache, templates), _clock_lines(engine, frame, cache)
+    """The app's top bar (down to ``bottom`` when the status line is known) and the phone's
+    clock strip."""
+    bar = (
+        _ocr_bar(engine, frame, cache, templates)
+        if bottom is None
+        else _ocr_bar_to(engine, frame, bottom, cache)
+    )
+    return bar, _clock_lines(engine, frame, cache)
 
 
 def _clock_lines(engine: OcrEngine, frame: np.ndarray, cache: ReadCache | None) -> list[OcrLine]:
@@ -345,6 +370,7 @@ def _read_top_bar(
             obs.gps_weak_words.append(weak)
         if (ready or error or weak) and obs.bar_text is None and line.x < w * 0.5:
             obs.bar_text = line.text
+            obs.bar_bottom = line.y + line.h + max(8, line.h // 2)
             obs.bar_ready = bool(ready) and not error and not weak
             crop = frame[max(0, line.y - 4) : line.y + line.h + 4, max(0, line.x - 8) : line.x + line.w + 8]
             obs.bar_colour = preprocess.dominant_colour(crop)

@@ -41,6 +41,8 @@ class ReadCache:
         self.misses = 0
         # The last full-page read: its binarised image and its lines, in that image's pixels.
         self.page: tuple[np.ndarray, list] | None = None
+        # The frame row just below the app's status line, from the last read that found it.
+        self.bar_bottom: int | None = None
 
     def read(
         self,
