@@ -89,43 +89,18 @@ def _ocr(
 
 
 def _cached(
-    cache: ReadCache | None,
-    key: str,
-    grey: np.ndarray,
-    compute: Callable[[np.ndarray], list[OcrLine]],
-    extent: Callable[[list[OcrLine]], int | None] | None = None,
+    cache: ReadCache | None, key: str, grey: np.ndarray, compute: Callable[[np.ndarray], list[OcrLine]]
 ) -> list[OcrLine]:
-    return compute(grey) if cache is None else cache.read(key, grey, compute, extent)
+    return compute(grey) if cache is None else cache.read(key, grey, compute)
 
 
-def _status_line_bottom(templates: tuple[Template, ...]) -> Callable[[list[OcrLine]], int | None]:
-    """Where the part of the top band that decides anything ends: just below the status text,
-    which the satellite count sits beside. Under it a camera picture moves all the time."""
-
-    def bottom(lines: list[OcrLine]) -> int | None:
-        for line in lines:
-            for tpl in templates:
-                words = tpl.status.ready + tpl.status.errors + tpl.camera.gps_weak
-                if first_match(words, line.text):
-                    return line.y + line.h + max(4, line.h // 3)
-        return None
-
-    return bottom
-
-
-def _ocr_bar(
-    engine: OcrEngine,
-    frame: np.ndarray,
-    cache: ReadCache | None = None,
-    templates: tuple[Template, ...] = (),
-) -> list[OcrLine]:
+def _ocr_bar(engine: OcrEngine, frame: np.ndarray, cache: ReadCache | None = None) -> list[OcrLine]:
     """The top of the screen with the minimum channel, for white text on coloured pills. Full
     resolution and the whole band from the top: the satellite count and a red status pill are
     the smallest, least contrasted text that decides a verdict, and a band cut through the
     phone's own bar garbles the line below it."""
     band = preprocess.min_channel(frame[: int(frame.shape[0] * APP_BAR[1])])
-    extent = _status_line_bottom(templates) if templates else None
-    return _cached(cache, "bar", band, lambda grey: _ocr(engine, grey), extent)
+    return _cached(cache, "bar", band, lambda grey: _ocr(engine, grey))
 
 
 def _ocr_bar_to(engine: OcrEngine, frame: np.ndarray, bottom: int, cache: ReadCache | None) -> list[OcrLine]:
@@ -222,7 +197,7 @@ def observe(
     # cores share one observation. Once a status line was found, the bar is read down to it:
     # below it the page read sees the same rows.
     bottom = cache.bar_bottom if cache is not None else None
-    strips = _side().submit(_read_top_strips, engine, frame, cache, (), bottom)
+    strips = _side().submit(_read_top_strips, engine, frame, cache, bottom)
     lines = _ocr_page(engine, frame, cache)
     top_lines, clock_lines = strips.result()
     # Lines with fewer than three letters are icons and picture texture, never a screen word.
@@ -288,9 +263,8 @@ def observe_bar(
     top bar (status, satellites), about a fifth of the cost of a full read. The picture under
     the bar keeps moving, so without this a long camera hold would be read in full every time."""
     h, w = frame.shape[:2]
-    kept = (previous.template,) if previous.template is not None else ()
     bottom = cache.bar_bottom if cache is not None else previous.bar_bottom
-    top_lines, clock_lines = _read_top_strips(engine, frame, cache, kept, bottom)
+    top_lines, clock_lines = _read_top_strips(engine, frame, cache, bottom)
     obs = Observation(time_s=time_s, lines=[], screen=previous.screen, template=previous.template, light=True)
     _read_clock(obs, clock_lines)
     if previous.template is not None:
@@ -311,19 +285,11 @@ def _side() -> ThreadPoolExecutor:
 
 
 def _read_top_strips(
-    engine: OcrEngine,
-    frame: np.ndarray,
-    cache: ReadCache | None,
-    templates: tuple[Template, ...],
-    bottom: int | None = None,
+    engine: OcrEngine, frame: np.ndarray, cache: ReadCache | None, bottom: int | None = None
 ) -> tuple[list[OcrLine], list[OcrLine]]:
     """The app's top bar (down to ``bottom`` when the status line is known) and the phone's
     clock strip."""
-    bar = (
-        _ocr_bar(engine, frame, cache, templates)
-        if bottom is None
-        else _ocr_bar_to(engine, frame, bottom, cache)
-    )
+    bar = _ocr_bar(engine, frame, cache) if bottom is None else _ocr_bar_to(engine, frame, bottom, cache)
     return bar, _clock_lines(engine, frame, cache)
 
 

@@ -38,17 +38,6 @@ def local_bright_text(bgr: np.ndarray, frame_height: int | None = None) -> np.nd
     )
 
 
-def thumbnail(bgr: np.ndarray, width: int = 160) -> np.ndarray:
-    """Small grey image for change signals; nearest-neighbour first because area resampling of a
-    full 1080p frame costs ~5 ms and the change signal does not need it."""
-    h, w = bgr.shape[:2]
-    step = max(1, w // (width * 2))
-    small = bgr[::step, ::step]
-    height = max(1, round(width * h / w))
-    grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
-    return cv2.resize(grey, (width, height), interpolation=cv2.INTER_AREA)
-
-
 def blank_row_near_middle(binary: np.ndarray, min_gap: int = 6, reach: float = 0.2) -> int | None:
     """A row in the middle of a black-on-white page, inside a band of ``min_gap`` rows without
     ink: a place to cut the page in two without cutting a text line. None when the middle
@@ -68,9 +57,11 @@ def blank_row_near_middle(binary: np.ndarray, min_gap: int = 6, reach: float = 0
 
 
 def thumbnail_of_luma(luma: np.ndarray, limited_range: bool, width: int = 160) -> np.ndarray:
-    """The same small grey image from a decoder's luma plane, without any colour conversion.
-    Video luma usually spans 16-235; it is stretched to 0-255 so that thresholds on grey-level
-    change mean the same as on a converted frame."""
+    """Small grey image for change signals, from a decoder's luma plane without any colour
+    conversion; nearest-neighbour first because area resampling of a full 1080p frame costs
+    ~5 ms and the change signal does not need it. Video luma usually spans 16-235; it is
+    stretched to 0-255 so that thresholds on grey-level change mean the same as on a converted
+    frame."""
     h, w = luma.shape[:2]
     step = max(1, w // (width * 2))
     height = max(1, round(width * h / w))

@@ -36,7 +36,7 @@ class ReadCache:
     """Last read per named band, for one video."""
 
     def __init__(self) -> None:
-        self._last: dict[str, tuple[np.ndarray, object, int | None]] = {}
+        self._last: dict[str, tuple[np.ndarray, object]] = {}
         self.hits = 0
         self.misses = 0
         # The last full-page read: its binarised image and its lines, in that image's pixels.
@@ -44,26 +44,15 @@ class ReadCache:
         # The frame row just below the app's status line, from the last read that found it.
         self.bar_bottom: int | None = None
 
-    def read(
-        self,
-        key: str,
-        grey: np.ndarray,
-        compute: Callable[[np.ndarray], T],
-        extent: Callable[[T], int | None] | None = None,
-    ) -> T:
-        """``compute(grey)``, or the last result for ``key`` if the band is unchanged. ``extent``
-        names, from a result, the rows down to which the band matters (a top bar over a moving
-        picture): rows below it are not compared."""
+    def read(self, key: str, grey: np.ndarray, compute: Callable[[np.ndarray], T]) -> T:
+        """``compute(grey)``, or the last result for ``key`` if the band is unchanged."""
         small = grey[::2, ::2]
         last = self._last.get(key)
-        if last is not None:
-            rows = last[2]
-            a, b = (last[0], small) if rows is None else (last[0][: rows // 2 + 1], small[: rows // 2 + 1])
-            if unchanged(a, b):
-                self.hits += 1
-                return last[1]  # type: ignore[return-value]
+        if last is not None and unchanged(last[0], small):
+            self.hits += 1
+            return last[1]  # type: ignore[return-value]
         value = compute(grey)
-        self._last[key] = (small.copy(), value, extent(value) if extent else None)
+        self._last[key] = (small.copy(), value)
         self.misses += 1
         return value
 

@@ -34,7 +34,6 @@ class Frame:
     """A decoded frame. Its grey plane is free (it is the decoder's luma); the colour image is
     converted only when asked for, because most samples are only compared, never read."""
 
-    index: int  # position among the frames handed out, for progress only
     time_s: float  # presentation time from the container, so variable-rate recordings keep true time
     _frame: av.VideoFrame
     _image: np.ndarray | None = None
@@ -136,7 +135,7 @@ def _decode(path: Path, per_second: float) -> Iterator[Frame]:
     start = stream.start_time or 0
     rate = float(stream.average_rate or 30)
     next_tick = 0.0
-    decoded = handed = 0
+    decoded = 0
     try:
         for frame in container.decode(stream):
             t = float((frame.pts - start) * base) if frame.pts is not None and base else decoded / rate
@@ -144,8 +143,7 @@ def _decode(path: Path, per_second: float) -> Iterator[Frame]:
             if t + 1e-6 < next_tick:
                 continue
             next_tick = (int(t / period + 1e-6) + 1) * period
-            yield Frame(handed, max(0.0, t), frame)
-            handed += 1
+            yield Frame(max(0.0, t), frame)
     except (av.error.FFmpegError, OSError):
         return
     finally:
