@@ -10,20 +10,22 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from web.settings import WebSettings
 from web.tables import IntakeRow, sessions
 from workers.db import utc_now
 
 
+def _find(s: Session, submission_id: int, client_id: int) -> IntakeRow | None:
+    return s.scalar(
+        select(IntakeRow).where(IntakeRow.submission_id == submission_id, IntakeRow.client_id == client_id)
+    )
+
+
 def record(settings: WebSettings, submission_id: int, client_id: int, gimbal_sn: str | None) -> None:
     with sessions(settings.database_url)() as s:
-        exists = s.scalar(
-            select(IntakeRow).where(
-                IntakeRow.submission_id == submission_id, IntakeRow.client_id == client_id
-            )
-        )
-        if exists is not None:
+        if _find(s, submission_id, client_id) is not None:
             return
         s.add(
             IntakeRow(
@@ -38,8 +40,4 @@ def record(settings: WebSettings, submission_id: int, client_id: int, gimbal_sn:
 
 def posted_by(settings: WebSettings, submission_id: int, client_id: int) -> IntakeRow | None:
     with sessions(settings.database_url)() as s:
-        return s.scalar(
-            select(IntakeRow).where(
-                IntakeRow.submission_id == submission_id, IntakeRow.client_id == client_id
-            )
-        )
+        return _find(s, submission_id, client_id)

@@ -109,3 +109,11 @@ class Settings(BaseModel):
         if not self.retry_backoff_s:
             return 0
         return self.retry_backoff_s[min(retry_number, len(self.retry_backoff_s)) - 1]
+
+    def evidence_folder(self, submission_id: int) -> Path:
+        """Where a submission's evidence frames go (one sub-folder per attempt)."""
+        return self.evidence_dir / f"submission-{submission_id}"
+
+    def work_folder(self, submission_id: int) -> Path:
+        """Where a submission's download goes."""
+        return self.work_dir / f"submission-{submission_id}"

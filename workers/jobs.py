@@ -299,7 +299,7 @@ def _fetch(settings: Settings, row: SubmissionRow, hb: Heartbeat) -> Path:
         return path
     from pipeline.fetch import FetchPolicy, fetch_video
 
-    workdir = settings.work_dir / f"submission-{row.id}"
+    workdir = settings.work_folder(row.id)
     workdir.mkdir(parents=True, exist_ok=True)
     return Path(fetch_video(row.source, workdir, FetchPolicy.from_env()))
 
@@ -359,7 +359,7 @@ def analyse_job(submission_id: int, attempt: int) -> str:
     if row is None:
         return "skipped: not the current attempt or not queued for analysis"
     started = time.perf_counter()
-    evidence_dir = settings.evidence_dir / f"submission-{submission_id}" / f"attempt-{attempt}"
+    evidence_dir = settings.evidence_folder(submission_id) / f"attempt-{attempt}"
     hb = Heartbeat(db, submission_id, attempt, State.ANALYSING, settings.heartbeat_s)
     try:
         from pipeline.analyse import analyse_file

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import shutil
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import or_, select
 
@@ -23,11 +22,6 @@ from workers.models import State, SubmissionRow
 log = logging.getLogger(__name__)
 
 FINISHED = (State.REVIEWED, State.NOTIFIED, State.FAILED, State.WINDOW_ISSUED)
-
-
-def _folders(settings: Settings, submission_id: int) -> list[Path]:
-    name = f"submission-{submission_id}"
-    return [settings.evidence_dir / name, settings.work_dir / name]
 
 
 def sweep(settings: Settings, now: datetime | None = None) -> list[int]:
@@ -53,7 +47,7 @@ def sweep(settings: Settings, now: datetime | None = None) -> list[int]:
         ).all()
         swept = []
         for row in rows:
-            for folder in _folders(settings, row.id):
+            for folder in (settings.evidence_folder(row.id), settings.work_folder(row.id)):
                 shutil.rmtree(folder, ignore_errors=True)
             row.evidence_dir = None
             note = f"files removed after {settings.retention_days} days"
