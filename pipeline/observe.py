@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import cv2
 import numpy as np
@@ -33,6 +34,8 @@ _PERCENT = re.compile(r"(\d{1,3})\s?%")
 _PITCH = re.compile(r"^[^\d-]{0,2}(-?\s?\d{1,2})\s?[°º](?!\d)")
 _SMALL_INT = re.compile(r"(?<![\d.:'%°/])(\d{1,2})(?![\d%°'\":./])")
 _SERIAL_CHARS = re.compile(r"[^A-Z0-9]")
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -124,17 +127,22 @@ def _ocr_page(engine: OcrEngine, frame: np.ndarray, cache: ReadCache | None = No
     bands = None
     if last is not None:
         bands = changed_bands(last[0], binary, [(x.y, x.y + x.h) for x in last[1]])
-    if bands is None:
-        cut = preprocess.blank_row_near_middle(binary)
-        bands = [(0, binary.shape[0])] if cut is None else [(0, cut), (cut, binary.shape[0])]
-        kept: list[OcrLine] = []
+    if bands is None or last is None:
+        lines = _read_whole(engine, binary)
     else:
         kept = [x for x in last[1] if not any(x.y < b and x.y + x.h > a for a, b in bands)]
-    lines = kept + _read_bands_of(engine, binary, bands)
+        lines = kept + _read_bands_of(engine, binary, bands)
     lines.sort(key=lambda x: (x.y, x.x))
     if cache is not None:
         cache.page = (binary, lines)
     return [line.shifted(0, 0, scale) for line in lines]
+
+
+def _read_whole(engine: OcrEngine, binary: np.ndarray) -> list[OcrLine]:
+    """A black-on-white page cut in two at a blank row and read on two threads."""
+    cut = preprocess.blank_row_near_middle(binary)
+    h = binary.shape[0]
+    return _read_bands_of(engine, binary, [(0, h)] if cut is None else [(0, cut), (cut, h)])
 
 
 def _read_bands_of(engine: OcrEngine, binary: np.ndarray, bands: list[tuple[int, int]]) -> list[OcrLine]:
@@ -248,7 +256,7 @@ def observe(
         if h > OCR_MAX_HEIGHT:
             lines = _serial_rows_full_res(engine, frame, lines, best_tpl)
             obs.lines = lines
-        obs.serials = read_serials(frame, lines, best_tpl, engine)
+        obs.serials = read_serials(frame, lines, best_tpl, engine, cache)
     return obs
 
 
@@ -419,7 +427,7 @@ def _serial_rows_full_res(
     if len({roles[line] for line in rows}) < 2:
         # A serial label missed at page scale costs a rejection: with fewer than both labels
         # found, the page is read again whole at full resolution.
-        return _ocr(engine, preprocess.local_bright_text(frame))
+        return sorted(_read_whole(engine, preprocess.local_bright_text(frame)), key=lambda x: (x.y, x.x))
     out = list(lines)
     for label in rows:
         y0, y1 = max(0, label.y - label.h), min(h, label.y + 2 * label.h)
@@ -429,22 +437,28 @@ def _serial_rows_full_res(
 
 
 def read_serials(
-    frame: np.ndarray, lines: list[OcrLine], tpl: Template, engine: OcrEngine
+    frame: np.ndarray,
+    lines: list[OcrLine],
+    tpl: Template,
+    engine: OcrEngine,
+    cache: ReadCache | None = None,
 ) -> list[SerialRead]:
     """Serial values next to their labels: the label decides the role, never the value's shape."""
-    out: list[SerialRead] = []
+    pairs: list[tuple[str, OcrLine, OcrLine]] = []
     for label in lines:
         best_role = _serial_role(label.text, tpl)
         if best_role in (None, "other"):
             continue
         value = _value_beside(label, lines)
-        if value is None:
-            continue
-        reads = [(_SERIAL_CHARS.sub("", value.text.upper()), value.confidence)]
-        reads += _reread(frame, value, engine)
+        if value is not None:
+            pairs.append((best_role, label, value))
+    rereads = _reread_all(frame, [value for _, _, value in pairs], engine, cache)
+    out: list[SerialRead] = []
+    for (role, label, value), more in zip(pairs, rereads, strict=True):
+        reads = [(_SERIAL_CHARS.sub("", value.text.upper()), value.confidence), *more]
         for raw, conf in reads:
             if 10 <= len(raw) <= 24 and sum(c.isdigit() for c in raw) >= 2:
-                out.append(SerialRead(best_role, raw, conf, label, value))
+                out.append(SerialRead(role, raw, conf, label, value))
     return out
 
 
@@ -482,21 +496,79 @@ def _value_beside(label: OcrLine, lines: list[OcrLine]) -> OcrLine | None:
     return best
 
 
-def _reread(frame: np.ndarray, box: OcrLine, engine: OcrEngine) -> list[tuple[str, float]]:
-    """Read the value again, alone and enlarged, a few ways: serials carry no context to guess
-    from, and small screen text is read differently at different scales."""
+REREADS = ((36, True), (48, True), (64, True), (96, False))  # (text height, binarised)
+
+
+def _reread_all(
+    frame: np.ndarray, values: list[OcrLine], engine: OcrEngine, cache: ReadCache | None
+) -> list[list[tuple[str, float]]]:
+    """Each value read again, alone and enlarged, a few ways: serials carry no context to guess
+    from, and small screen text is read differently at different scales. A value read before
+    from the same pixels (the About page scrolled, or was read again) reuses those reads; the
+    rest are shared between this thread and a side one."""
+    crops = [_value_crop(frame, box) for box in values]
+    keys = [(v.text, _crop_key(crop)) if crop.size else None for v, crop in zip(values, crops, strict=True)]
+    known = [_known_reads(cache, key) for key in keys]
+    todo = [i for i, key in enumerate(keys) if key is not None and known[i] is None]
+    jobs = [(i, height, binarise) for i in todo for height, binarise in REREADS]
+    texts = _split_work([lambda i=i, h=h, b=b: _read_value(crops[i], h, b, engine) for i, h, b in jobs])
+    for i in todo:
+        known[i] = [text for (j, _, _), text in zip(jobs, texts, strict=True) if j == i and text is not None]
+        if cache is not None:
+            cache.rereads.append((keys[i], known[i]))
+    return [reads or [] for reads in known]
+
+
+def _value_crop(frame: np.ndarray, box: OcrLine) -> np.ndarray:
     pad = max(4, box.h // 2)
     side = box.h  # the box of a serial read at low resolution can miss its last characters
-    crop = frame[max(0, box.y - pad) : box.y + box.h + pad, max(0, box.x - side) : box.x + box.w + side]
-    if crop.size == 0:
-        return []
-    reads: list[tuple[str, float]] = []
-    for height, binarise in ((36, True), (48, True), (64, True), (96, False)):
-        grey = preprocess.for_line(crop, height)
-        if binarise:
-            _, grey = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-        lines = engine.read_lines(grey, single_line=True)
-        if lines:
-            text = "".join(_SERIAL_CHARS.sub("", x.text.upper()) for x in lines)
-            reads.append((text, min(x.confidence for x in lines)))
-    return reads
+    return frame[max(0, box.y - pad) : box.y + box.h + pad, max(0, box.x - side) : box.x + box.w + side]
+
+
+CROP_KEY = (256, 24)  # a value crop at a fixed size, to compare crops whose boxes differ a little
+SAME_CROP = 0.01  # share of a crop key's pixels that may differ by more than 40 grey levels
+
+
+def _crop_key(crop: np.ndarray) -> np.ndarray:
+    """The crop's text alone (cut to its strokes) at a fixed size: the same value read from two
+    frames has boxes that differ by a few pixels, and so do its crops."""
+    grey = preprocess.max_channel(crop)
+    ink = cv2.absdiff(grey, np.full_like(grey, int(np.median(grey)))) > 40
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    if rows.size and cols.size:
+        grey = grey[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    return cv2.resize(grey, CROP_KEY, interpolation=cv2.INTER_AREA)
+
+
+def _known_reads(
+    cache: ReadCache | None, key: tuple[str, np.ndarray] | None
+) -> list[tuple[str, float]] | None:
+    """Earlier re-reads of a value read the same in its row and looking the same up close."""
+    if cache is None or key is None:
+        return None
+    text, image = key
+    for (seen_text, seen), reads in cache.rereads:
+        if seen_text == text and float((cv2.absdiff(seen, image) > 40).mean()) <= SAME_CROP:
+            return reads
+    return None
+
+
+def _read_value(crop: np.ndarray, height: int, binarise: bool, engine: OcrEngine) -> tuple[str, float] | None:
+    grey = preprocess.for_line(crop, height)
+    if binarise:
+        _, grey = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    lines = engine.read_lines(grey, single_line=True)
+    if not lines:
+        return None
+    return "".join(_SERIAL_CHARS.sub("", x.text.upper()) for x in lines), min(x.confidence for x in lines)
+
+
+def _split_work(calls: list[Callable[[], T]]) -> list[T]:
+    """Run ``calls`` in order, every second one on a side thread: small reads, two at a time."""
+    beside = _side().submit(lambda: [call() for call in calls[1::2]]) if len(calls) > 1 else None
+    here = [call() for call in calls[0::2]]
+    there = beside.result() if beside is not None else []
+    out: list[T] = []
+    for i in range(len(calls)):
+        out.append(here[i // 2] if i % 2 == 0 else there[i // 2])
+    return out

@@ -83,23 +83,25 @@ class TesserocrEngine:
         self._local = threading.local()
 
     def _api(self, single_line: bool, dark_on_light: bool = False):
+        """This thread's API, set for this read. One API per thread, its page segmentation mode
+        and inversion switched per read: each API costs a model load (~0.1 s of CPU) and some
+        15 MB, and a check runs on three threads."""
         import tesserocr
 
-        key = "line" if single_line else "sparse"
-        api = getattr(self._local, key, None)
+        local = self._local
+        api = getattr(local, "api", None)
         if api is None:
-            psm = tesserocr.PSM.SINGLE_LINE if single_line else tesserocr.PSM.SPARSE_TEXT
-            api = tesserocr.PyTessBaseAPI(path=self._path, lang=self._lang, psm=psm)
+            api = tesserocr.PyTessBaseAPI(path=self._path, lang=self._lang, psm=tesserocr.PSM.SPARSE_TEXT)
             # Screen text is mostly names and serials, not dictionary words.
             api.SetVariable("load_system_dawg", "0")
             api.SetVariable("load_freq_dawg", "0")
-            setattr(self._local, key, api)
-            setattr(self._local, key + "-invert", True)
-        # One API per thread and mode, the inversion switched per read: a second API would
-        # cost its own model load and some 15 MB.
-        if getattr(self._local, key + "-invert") == dark_on_light:
+            local.api, local.single_line, local.invert = api, False, True
+        if local.single_line != single_line:
+            api.SetPageSegMode(tesserocr.PSM.SINGLE_LINE if single_line else tesserocr.PSM.SPARSE_TEXT)
+            local.single_line = single_line
+        if local.invert == dark_on_light:
             api.SetVariable("tessedit_do_invert", "0" if dark_on_light else "1")
-            setattr(self._local, key + "-invert", not dark_on_light)
+            local.invert = not dark_on_light
         return api
 
     def read_lines(

@@ -38,12 +38,24 @@ def local_bright_text(bgr: np.ndarray, frame_height: int | None = None) -> np.nd
     )
 
 
+def text_rows(binary: np.ndarray) -> np.ndarray:
+    """Per row of a black-on-white page: whether it holds ink other than vertical rules. A scroll
+    bar or a panel's edge runs through every row of a list; counted as ink, it would leave no
+    blank row to cut at between two text lines."""
+    ink = binary < 128
+    rule_height = max(9, binary.shape[0] // 20)  # taller than any text line at page scale
+    rules = cv2.morphologyEx(ink.view(np.uint8), cv2.MORPH_OPEN, np.ones((rule_height, 1), np.uint8)).astype(
+        bool
+    )
+    return (ink & ~rules).any(axis=1)
+
+
 def blank_row_near_middle(binary: np.ndarray, min_gap: int = 6, reach: float = 0.2) -> int | None:
     """A row in the middle of a black-on-white page, inside a band of ``min_gap`` rows without
-    ink: a place to cut the page in two without cutting a text line. None when the middle
+    text: a place to cut the page in two without cutting a text line. None when the middle
     ``2 * reach`` of the page holds no such band."""
     h = binary.shape[0]
-    ink = (binary < 128).any(axis=1)
+    ink = text_rows(binary)
     lo, hi = int(h * (0.5 - reach)), int(h * (0.5 + reach))
     best: int | None = None
     run = 0

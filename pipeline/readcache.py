@@ -15,11 +15,15 @@ from typing import TypeVar
 import cv2
 import numpy as np
 
+from pipeline.ocr import OcrLine
+from pipeline.preprocess import text_rows
+
 T = TypeVar("T")
 
 PIXEL_DELTA = 40  # grey levels of change that count for a pixel
 TILE = 16  # pixels of the compared (half-resolution) band per tile side
 TILE_SHARE = 0.02  # of a tile's pixels changed beyond PIXEL_DELTA that makes the band "changed"
+LOOKS_PER_BAND = 4  # earlier looks of a band kept with their reads
 
 
 def unchanged(a: np.ndarray, b: np.ndarray) -> bool:
@@ -36,23 +40,30 @@ class ReadCache:
     """Last read per named band, for one video."""
 
     def __init__(self) -> None:
-        self._last: dict[str, tuple[np.ndarray, object]] = {}
+        self._last: dict[str, list[tuple[np.ndarray, object]]] = {}
         self.hits = 0
         self.misses = 0
         # The last full-page read: its binarised image and its lines, in that image's pixels.
-        self.page: tuple[np.ndarray, list] | None = None
+        self.page: tuple[np.ndarray, list[OcrLine]] | None = None
         # The frame row just below the app's status line, from the last read that found it.
         self.bar_bottom: int | None = None
+        # Serial values read again alone: ((row text, value crop at a fixed size), its reads).
+        self.rereads: list[tuple[tuple[str, np.ndarray], list[tuple[str, float]]]] = []
 
     def read(self, key: str, grey: np.ndarray, compute: Callable[[np.ndarray], T]) -> T:
-        """``compute(grey)``, or the last result for ``key`` if the band is unchanged."""
+        """``compute(grey)``, or an earlier result for ``key`` if the band looks the same as
+        when it was read. A few looks are kept per band, the latest first: a satellite count
+        flickering between 20 and 21 changes the bar back and forth, and each look is read once."""
         small = grey[::2, ::2]
-        last = self._last.get(key)
-        if last is not None and unchanged(last[0], small):
-            self.hits += 1
-            return last[1]  # type: ignore[return-value]
+        looks = self._last.setdefault(key, [])
+        for i, (seen, value) in enumerate(looks):
+            if unchanged(seen, small):
+                self.hits += 1
+                looks.insert(0, looks.pop(i))
+                return value  # type: ignore[return-value]
         value = compute(grey)
-        self._last[key] = (small.copy(), value)
+        looks.insert(0, (small.copy(), value))
+        del looks[LOOKS_PER_BAND:]
         self.misses += 1
         return value
 
@@ -77,7 +88,7 @@ def changed_bands(
         return []
     if diff.mean() > PAGE_MAX_SHARE:
         return None
-    ink = (current < 128).any(axis=1) | (previous < 128).any(axis=1)
+    ink = text_rows(current) | text_rows(previous)
     rows = np.flatnonzero(diff)
     bands: list[list[int]] = []
     for y in rows:

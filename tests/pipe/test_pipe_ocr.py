@@ -36,3 +36,15 @@ def test_dark_on_light_reads_switch_back(engine_cls: type) -> None:
     inverted = 255 - _line("Compass Error")
     again = engine.read_lines(inverted)
     assert "Compass" in " ".join(x.text for x in again)
+
+
+def test_page_and_single_line_reads_share_one_engine() -> None:
+    """One API per thread serves both page and single-line reads (each API is a model load):
+    switching the mode back and forth reads the same as a fresh engine."""
+    shared = TesserocrEngine()
+    page = _line("Remote Controller SN 3N8WT60")
+    first = [x.text for x in shared.read_lines(page)]
+    serial = shared.read_lines(_line("1581F6JXD2W6037"), single_line=True)
+    again = [x.text for x in shared.read_lines(page)]
+    assert first == again == [x.text for x in TesserocrEngine().read_lines(page)]
+    assert "".join(x.text for x in serial).replace(" ", "") == "1581F6JXD2W6037"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from pipeline.readcache import ReadCache, changed_bands, unchanged
+from pipeline.preprocess import blank_row_near_middle, text_rows
+from pipeline.readcache import LOOKS_PER_BAND, ReadCache, changed_bands, unchanged
 
 
 def _band(text: str, noise: int = 0, seed: int = 0) -> np.ndarray:
@@ -75,3 +76,53 @@ def test_whole_page_when_resized_or_mostly_changed() -> None:
     assert changed_bands(before, picture, []) is None
     every_row = changed_bands(before, _page([r[::-1] for r in ROWS]), [])
     assert every_row is not None and len(every_row) == len(ROWS)
+
+
+def test_a_flickering_band_is_read_once_per_look() -> None:
+    """A satellite count going 20, 21, 20, 21 is two looks of the bar, each read once."""
+    cache = ReadCache()
+    calls: list[str] = []
+
+    def compute(grey: np.ndarray) -> str:
+        calls.append("read")
+        return f"read {len(calls)}"
+
+    looks = [_band(f"Ready to Go  {n}", 10, seed) for seed, n in enumerate([20, 21, 20, 21, 20])]
+    results = [cache.read("bar", look, compute) for look in looks]
+    assert results == ["read 1", "read 2", "read 1", "read 2", "read 1"]
+    assert len(calls) == 2
+
+
+def test_only_the_latest_looks_are_kept() -> None:
+    cache = ReadCache()
+    calls: list[int] = []
+
+    def compute(grey: np.ndarray) -> int:
+        calls.append(1)
+        return len(calls)
+
+    for n in range(LOOKS_PER_BAND + 1):
+        cache.read("bar", _band(f"Ready to Go  {n}"), compute)
+    assert cache.read("bar", _band(f"Ready to Go  {LOOKS_PER_BAND}"), compute) == LOOKS_PER_BAND + 1
+    assert cache.read("bar", _band("Ready to Go  0"), compute) == LOOKS_PER_BAND + 2  # forgotten
+
+
+def test_a_scroll_bar_leaves_blank_rows_to_cut_at() -> None:
+    """A list's scroll bar and panel edge run through every row: they are not text, and the
+    page can still be cut between two rows of it."""
+    page = _page(ROWS)
+    page[:, 880:884] = 0  # scroll bar
+    page[:, 2:4] = 0  # panel edge
+    rows = text_rows(page)
+    assert not rows[55:65].any()  # between the first two rows
+    assert rows[30:40].any()  # inside the first row's text
+    cut = blank_row_near_middle(page)
+    assert cut is not None and not text_rows(page)[cut]
+    bands = changed_bands(page, _with_rule(_page(ROWS[:1] + ["Calibrating 60%"] + ROWS[2:])), [])
+    assert bands is not None and len(bands) == 1 and bands[0][1] - bands[0][0] < 80
+
+
+def _with_rule(page: np.ndarray) -> np.ndarray:
+    page[:, 880:884] = 0
+    page[:, 2:4] = 0
+    return page

@@ -1,0 +1,73 @@
+"""How observe spends its reads: a serial value seen again (the About page scrolled) is not
+read alone again, a new value is, and work shared with the side thread comes back in order."""
+
+from __future__ import annotations
+
+import threading
+
+import cv2
+import numpy as np
+
+from pipeline.observe import _split_work, read_serials
+from pipeline.ocr import OcrLine, TesserocrEngine
+from pipeline.readcache import ReadCache
+from pipeline.templates import load_templates
+
+FLY = next(t for t in load_templates() if t.app == "dji_fly")
+
+
+class CountingEngine:
+    """The real engine, counting single-line reads (the serial re-reads)."""
+
+    name = "counting"
+
+    def __init__(self) -> None:
+        self._engine = TesserocrEngine()
+        self.single_line_reads = 0
+        self._lock = threading.Lock()
+
+    def read_lines(
+        self, gray: np.ndarray, *, single_line: bool = False, dark_on_light: bool = False
+    ) -> list[OcrLine]:
+        if single_line:
+            with self._lock:
+                self.single_line_reads += 1
+        return self._engine.read_lines(gray, single_line=single_line, dark_on_light=dark_on_light)
+
+
+def _about(serial: str, top: int) -> np.ndarray:
+    """A dark settings page with the aircraft serial row ``top`` pixels down."""
+    frame = np.full((720, 1280, 3), 30, np.uint8)
+    cv2.putText(frame, "Aircraft SN", (80, top), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (235, 235, 235), 2)
+    cv2.putText(frame, serial, (760, top), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (235, 235, 235), 2)
+    return frame
+
+
+def _serials(frame: np.ndarray, engine: CountingEngine, cache: ReadCache) -> set[str]:
+    grey = 255 - cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+    lines = engine.read_lines(grey)
+    return {s.text for s in read_serials(frame, lines, FLY, engine, cache) if s.role == "aircraft"}
+
+
+def test_a_value_seen_again_is_not_read_alone_again() -> None:
+    engine, cache = CountingEngine(), ReadCache()
+    first = _serials(_about("1581FMG9PPM1EK73SNK5", 300), engine, cache)
+    assert "1581FMG9PPM1EK73SNK5" in first
+    reads = engine.single_line_reads
+    assert reads >= 2  # read alone at several scales
+    scrolled = _serials(_about("1581FMG9PPM1EK73SNK5", 237), engine, cache)
+    assert scrolled == first and engine.single_line_reads == reads
+    other = _serials(_about("1581FB71CL0FKKSRDVPS", 237), engine, cache)
+    assert other and other.isdisjoint(first) and engine.single_line_reads > reads
+
+
+def test_split_work_keeps_the_order() -> None:
+    threads: list[str] = []
+
+    def call(i: int) -> int:
+        threads.append(threading.current_thread().name)
+        return i * i
+
+    assert _split_work([lambda i=i: call(i) for i in range(7)]) == [i * i for i in range(7)]
+    assert len(set(threads)) == 2  # this thread and a side one
+    assert _split_work([]) == []
