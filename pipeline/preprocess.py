@@ -38,16 +38,21 @@ def local_bright_text(bgr: np.ndarray, frame_height: int | None = None) -> np.nd
     )
 
 
-def text_rows(binary: np.ndarray) -> np.ndarray:
-    """Per row of a black-on-white page: whether it holds ink other than vertical rules. A scroll
-    bar or a panel's edge runs through every row of a list; counted as ink, it would leave no
-    blank row to cut at between two text lines."""
+def text_ink(binary: np.ndarray) -> np.ndarray:
+    """The ink of a black-on-white page without its vertical rules. A scroll bar or a panel's
+    edge runs through every row of a list; counted as text, it would leave no blank row to cut
+    at between two text lines."""
     ink = binary < 128
     rule_height = max(9, binary.shape[0] // 20)  # taller than any text line at page scale
     rules = cv2.morphologyEx(ink.view(np.uint8), cv2.MORPH_OPEN, np.ones((rule_height, 1), np.uint8)).astype(
         bool
     )
-    return (ink & ~rules).any(axis=1)
+    return ink & ~rules
+
+
+def text_rows(binary: np.ndarray) -> np.ndarray:
+    """Per row of a black-on-white page: whether it holds text ink (see ``text_ink``)."""
+    return text_ink(binary).any(axis=1)
 
 
 def blank_row_near_middle(binary: np.ndarray, min_gap: int = 6, reach: float = 0.2) -> int | None:

@@ -47,6 +47,9 @@ class ReadCache:
         self.page: tuple[np.ndarray, list[OcrLine]] | None = None
         # The frame row just below the app's status line, from the last read that found it.
         self.bar_bottom: int | None = None
+        # The lines of the last top-bar read, and the screen kind of the last full read.
+        self.top_lines: list[OcrLine] = []
+        self.screen: str | None = None
         # Serial values read again alone: ((row text, value crop at a fixed size), its reads).
         self.rereads: list[tuple[tuple[str, np.ndarray], list[tuple[str, float]]]] = []
 
@@ -82,16 +85,23 @@ def changed_bands(
     ``previous_boxes`` are the (top, bottom) rows of the lines read last time."""
     if previous.shape != current.shape:
         return None
-    h = current.shape[0]
     diff = (cv2.absdiff(previous, current) > 127).sum(axis=1) >= PAGE_ROW_INK
     if not diff.any():
         return []
     if diff.mean() > PAGE_MAX_SHARE:
         return None
-    ink = text_rows(current) | text_rows(previous)
-    rows = np.flatnonzero(diff)
+    return grow_bands(diff, text_rows(current) | text_rows(previous), previous_boxes)
+
+
+def grow_bands(
+    changed: np.ndarray, ink: np.ndarray, boxes: list[tuple[int, int]]
+) -> list[tuple[int, int]] | None:
+    """Row bands around the ``changed`` rows, widened to rows without ``ink`` (no cut through a
+    text line) and over any of the ``boxes`` (top, bottom) they touch. None when they cover most
+    of the page: one read of the whole is then cheaper than many of its parts."""
+    h = changed.shape[0]
     bands: list[list[int]] = []
-    for y in rows:
+    for y in np.flatnonzero(changed):
         y0, y1 = max(0, y - PAGE_MARGIN), min(h, y + PAGE_MARGIN + 1)
         if bands and y0 <= bands[-1][1]:
             bands[-1][1] = max(bands[-1][1], y1)
@@ -107,7 +117,7 @@ def changed_bands(
             while band[1] < h and ink[band[1]]:
                 band[1] += 1
                 grown = True
-            for top, bottom in previous_boxes:
+            for top, bottom in boxes:
                 if top < band[1] and bottom > band[0] and (top < band[0] or bottom > band[1]):
                     band[0], band[1] = min(band[0], top), max(band[1], bottom)
                     grown = True
@@ -122,4 +132,4 @@ def changed_bands(
         grown = grown and sum(b - a for a, b in bands) < h
     if sum(b - a for a, b in bands) > PAGE_MAX_SHARE * h:
         return None
-    return [(a, b) for a, b in bands]
+    return [(int(a), int(b)) for a, b in bands]

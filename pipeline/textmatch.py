@@ -65,7 +65,10 @@ def phrase_score(phrase: str, line: str, floor: float = 0.0) -> float:
     return best
 
 
+@lru_cache(maxsize=262144)
 def matches(phrase: str, line: str) -> bool:
+    """Whether ``phrase`` is in ``line``, OCR noise allowed. Cached whole: a page read again
+    mostly gives the lines it gave before, and each is tested against every screen word."""
     if len(line) < 0.6 * len(phrase):
         return False  # too short to hold the phrase even with noise
     threshold = _threshold(norm(phrase))

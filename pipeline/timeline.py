@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import cv2
@@ -88,6 +89,11 @@ def _onset(samples: list[Sample], current: Sample) -> float:
     return onset
 
 
+@lru_cache(maxsize=4)
+def _window(width: int, height: int) -> np.ndarray:
+    return cv2.createHanningWindow((width, height), cv2.CV_32F)
+
+
 def _vertical_shift(prev: np.ndarray, cur: np.ndarray) -> float:
     h, w = cur.shape
     # The middle of the picture: top and side bars are overlays that do not move with it.
@@ -95,8 +101,7 @@ def _vertical_shift(prev: np.ndarray, cur: np.ndarray) -> float:
     b = cur[int(h * 0.18) : int(h * 0.85), int(w * 0.2) : int(w * 0.8)].astype(np.float32)
     if a.std() < 2 or b.std() < 2:
         return 0.0
-    window = cv2.createHanningWindow((a.shape[1], a.shape[0]), cv2.CV_32F)
-    (dx, dy), response = cv2.phaseCorrelate(a, b, window)
+    (dx, dy), response = cv2.phaseCorrelate(a, b, _window(a.shape[1], a.shape[0]))
     if response < 0.2:
         return 0.0
     return float(dy)
