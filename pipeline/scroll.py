@@ -17,7 +17,8 @@ from pipeline.ocr import OcrLine
 from pipeline.preprocess import text_ink, text_rows
 from pipeline.readcache import PAGE_ROW_INK, grow_bands
 
-MIN_RESPONSE = 0.2  # phase-correlation peak below which the change is not one piece moving
+MIN_RESPONSE = 0.1  # phase-correlation peak below which the change is not one piece moving
+# (low: a wrong offset costs only the line checks, every kept line is compared pixel by pixel)
 MIN_SHIFT = 2  # rows; less is no scroll
 STRAY_PIXELS = 3  # pixels of one line's tile that may be unexplained by the other line's ink
 
