@@ -10,6 +10,7 @@ from pipeline import evidence as evidence_writer
 from pipeline import integrity, verdict
 from pipeline.detectors import ALL, Context
 from pipeline.models import App, Claim, Finding, Reason, Report, Verdict
+from pipeline.observe import READ_THREADS
 from pipeline.ocr import OcrEngine, default_engine
 from pipeline.templates import Template, load_templates
 from pipeline.timeline import Progress, build_timeline
@@ -44,6 +45,8 @@ def analyse_file(
     timings: dict[str, float] = {}
     started = time.perf_counter()
     source = source or str(path)
+    engine = engine or default_engine()
+    engine.warm_up(READ_THREADS)  # beside the probe and the decoder's start
     try:
         info = probe(Path(path))
     except UnreadableVideo as exc:
@@ -58,7 +61,7 @@ def analyse_file(
         info.fps,
         info.frames,
         templates,
-        engine or default_engine(),
+        engine,
         keep_images=evidence_dir is not None,
         progress=progress,
     )

@@ -296,12 +296,14 @@ def observe_bar(
 
 
 _SIDE: ThreadPoolExecutor | None = None
+SIDE_THREADS = 2
+READ_THREADS = SIDE_THREADS + 1  # reads in flight at once: the caller's and the side threads'
 
 
 def _side() -> ThreadPoolExecutor:
     global _SIDE
     if _SIDE is None:
-        _SIDE = ThreadPoolExecutor(max_workers=2, thread_name_prefix="vidverify-ocr")
+        _SIDE = ThreadPoolExecutor(max_workers=SIDE_THREADS, thread_name_prefix="vidverify-ocr")
     return _SIDE
 
 

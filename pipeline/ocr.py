@@ -51,6 +51,9 @@ class OcrEngine(Protocol):
         self, gray: np.ndarray, *, single_line: bool = False, dark_on_light: bool = False
     ) -> list[OcrLine]: ...
 
+    def warm_up(self, count: int) -> None:
+        """Get ready for ``count`` reads at once, without waiting for it."""
+
 
 def find_tessdata() -> str | None:
     """The system's tessdata folder; tesserocr's wheel bundles the library but no language data."""
@@ -68,8 +71,33 @@ def find_tessdata() -> str | None:
     return None
 
 
+class _Api:
+    """One ``PyTessBaseAPI`` and the mode it was last set to."""
+
+    def __init__(self, path: str, lang: str) -> None:
+        import tesserocr
+
+        self.api = tesserocr.PyTessBaseAPI(path=path, lang=lang, psm=tesserocr.PSM.SPARSE_TEXT)
+        # Screen text is mostly names and serials, not dictionary words.
+        self.api.SetVariable("load_system_dawg", "0")
+        self.api.SetVariable("load_freq_dawg", "0")
+        self.single_line = False
+        self.invert = True
+
+    def set(self, single_line: bool, dark_on_light: bool) -> None:
+        import tesserocr
+
+        if self.single_line != single_line:
+            self.api.SetPageSegMode(tesserocr.PSM.SINGLE_LINE if single_line else tesserocr.PSM.SPARSE_TEXT)
+            self.single_line = single_line
+        if self.invert == dark_on_light:
+            self.api.SetVariable("tessedit_do_invert", "0" if dark_on_light else "1")
+            self.invert = not dark_on_light
+
+
 class TesserocrEngine:
-    """A reused ``PyTessBaseAPI`` per thread (the API is not thread-safe, the GIL is released)."""
+    """Reused ``PyTessBaseAPI`` objects, one per read in flight (the API is not thread-safe; the
+    GIL is released while it works)."""
 
     name = "tesserocr"
 
@@ -80,29 +108,51 @@ class TesserocrEngine:
         self._path = find_tessdata()
         if self._path is None:
             raise RuntimeError("Tesseract language data (eng.traineddata) not found")
-        self._local = threading.local()
+        # Idle APIs. Each costs a model load (~0.1 s of CPU) and some 15 MB; page and
+        # single-line reads share them, the mode switched per read.
+        self._idle: list[_Api] = []
+        self._cond = threading.Condition()
+        self._loading = 0  # APIs being loaded by warm_up
+        self._waiting = 0  # readers waiting for one of those
 
-    def _api(self, single_line: bool, dark_on_light: bool = False):
-        """This thread's API, set for this read. One API per thread, its page segmentation mode
-        and inversion switched per read: each API costs a model load (~0.1 s of CPU) and some
-        15 MB, and a check runs on three threads."""
-        import tesserocr
+    def warm_up(self, count: int) -> None:
+        """Load up to ``count`` APIs on threads of their own, now, while the caller opens the
+        video: a check reads on three threads at once from its first screen on, and loading
+        their models there would put a third of a second on its critical path."""
+        with self._cond:
+            missing = count - len(self._idle) - self._loading
+            self._loading += max(0, missing)
+        for _ in range(max(0, missing)):
+            threading.Thread(target=self._load, name="vidverify-ocr-load", daemon=True).start()
 
-        local = self._local
-        api = getattr(local, "api", None)
-        if api is None:
-            api = tesserocr.PyTessBaseAPI(path=self._path, lang=self._lang, psm=tesserocr.PSM.SPARSE_TEXT)
-            # Screen text is mostly names and serials, not dictionary words.
-            api.SetVariable("load_system_dawg", "0")
-            api.SetVariable("load_freq_dawg", "0")
-            local.api, local.single_line, local.invert = api, False, True
-        if local.single_line != single_line:
-            api.SetPageSegMode(tesserocr.PSM.SINGLE_LINE if single_line else tesserocr.PSM.SPARSE_TEXT)
-            local.single_line = single_line
-        if local.invert == dark_on_light:
-            api.SetVariable("tessedit_do_invert", "0" if dark_on_light else "1")
-            local.invert = not dark_on_light
-        return api
+    def _load(self) -> None:
+        try:
+            api = self._new()
+        finally:
+            with self._cond:
+                self._loading -= 1
+                self._cond.notify_all()
+        self._give_back(api)
+
+    def _new(self) -> _Api:
+        assert self._path is not None
+        return _Api(self._path, self._lang)
+
+    def _take(self) -> _Api:
+        """An idle API; one being loaded if there is one nobody waits for yet; else a new one."""
+        with self._cond:
+            while not self._idle and self._loading > self._waiting:
+                self._waiting += 1
+                self._cond.wait()
+                self._waiting -= 1
+            if self._idle:
+                return self._idle.pop()
+        return self._new()
+
+    def _give_back(self, api: _Api) -> None:
+        with self._cond:
+            self._idle.append(api)
+            self._cond.notify()
 
     def read_lines(
         self, gray: np.ndarray, *, single_line: bool = False, dark_on_light: bool = False
@@ -110,10 +160,18 @@ class TesserocrEngine:
         """``dark_on_light``: the image is already dark text on a light ground (a binarised
         page), so Tesseract's second try of each doubtful line inverted can only waste time
         (a quarter of a page read)."""
+        held = self._take()
+        try:
+            held.set(single_line, dark_on_light)
+            return self._recognise(held.api, gray)
+        finally:
+            self._give_back(held)
+
+    @staticmethod
+    def _recognise(api, gray: np.ndarray) -> list[OcrLine]:  # noqa: ANN001 (tesserocr has no types)
         import tesserocr
         from PIL import Image
 
-        api = self._api(single_line, dark_on_light)
         api.SetImage(Image.fromarray(gray))
         try:
             api.Recognize()
@@ -148,6 +206,9 @@ class PytesseractEngine:
         if shutil.which("tesseract") is None:
             raise RuntimeError("the tesseract command is not installed")
         self._lang = lang
+
+    def warm_up(self, count: int) -> None:
+        """Nothing to load: each read is a process of its own."""
 
     def read_lines(
         self, gray: np.ndarray, *, single_line: bool = False, dark_on_light: bool = False
