@@ -10,8 +10,7 @@ from pipeline import evidence as evidence_writer
 from pipeline import integrity, verdict
 from pipeline.detectors import ALL, Context
 from pipeline.models import App, Claim, Finding, Reason, Report, Verdict
-from pipeline.observe import READ_THREADS
-from pipeline.ocr import OcrEngine, default_engine
+from pipeline.ocr import READ_THREADS, OcrEngine, default_engine
 from pipeline.templates import Template, load_templates
 from pipeline.timeline import Progress, build_timeline
 from pipeline.video import UnreadableVideo, probe

@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from pipeline import preprocess
-from pipeline.ocr import OcrEngine, OcrLine
+from pipeline.ocr import READ_THREADS, OcrEngine, OcrLine
 from pipeline.readcache import ReadCache, changed_bands
 from pipeline.scroll import follow_scroll
 from pipeline.templates import Template
@@ -296,8 +296,7 @@ def observe_bar(
 
 
 _SIDE: ThreadPoolExecutor | None = None
-SIDE_THREADS = 2
-READ_THREADS = SIDE_THREADS + 1  # reads in flight at once: the caller's and the side threads'
+SIDE_THREADS = READ_THREADS - 1
 
 
 def _side() -> ThreadPoolExecutor:

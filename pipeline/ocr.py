@@ -20,6 +20,8 @@ import numpy as np
 # Tesseract spawns OpenMP threads per page; on small machines that is 5-30x slower.
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
+READ_THREADS = 3  # reads in flight at once in a check: the caller's and two side threads'
+
 
 @dataclass(frozen=True)
 class OcrLine:
@@ -170,9 +172,10 @@ class TesserocrEngine:
     @staticmethod
     def _recognise(api, gray: np.ndarray) -> list[OcrLine]:  # noqa: ANN001 (tesserocr has no types)
         import tesserocr
-        from PIL import Image
 
-        api.SetImage(Image.fromarray(gray))
+        # Raw grey bytes: handing over a PIL image costs a BMP encode and decode per read.
+        gray = np.ascontiguousarray(gray, dtype=np.uint8)
+        api.SetImageBytes(gray.tobytes(), gray.shape[1], gray.shape[0], 1, gray.shape[1])
         try:
             api.Recognize()
         except RuntimeError:

@@ -48,3 +48,38 @@ def test_page_and_single_line_reads_share_one_engine() -> None:
     again = [x.text for x in shared.read_lines(page)]
     assert first == again == [x.text for x in TesserocrEngine().read_lines(page)]
     assert "".join(x.text for x in serial).replace(" ", "") == "1581F6JXD2W6037"
+
+
+def test_warm_up_loads_the_apis_reads_then_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    """APIs loaded ahead are the ones reads use: a read started while they load waits for one
+    instead of loading yet another model, and reads from three threads at once share three."""
+    import threading
+
+    from pipeline import ocr
+
+    loaded: list[int] = []
+    real = ocr._Api
+
+    class Counted(real):  # type: ignore[misc, valid-type]
+        def __init__(self, path: str, lang: str) -> None:
+            loaded.append(1)
+            super().__init__(path, lang)
+
+    monkeypatch.setattr(ocr, "_Api", Counted)
+    engine = TesserocrEngine()
+    engine.warm_up(3)
+    assert "Remote" in " ".join(x.text for x in engine.read_lines(_line("Remote Controller SN")))
+    results: list[str] = []
+
+    def read() -> None:
+        results.append(" ".join(x.text for x in engine.read_lines(_line("Aircraft Status Normal"))))
+
+    threads = [threading.Thread(target=read) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 3 and all("Normal" in r for r in results)
+    assert len(loaded) == 3
+    engine.warm_up(3)  # all loaded already: nothing more
+    assert len(loaded) == 3
