@@ -91,7 +91,7 @@ def accuracy() -> dict[str, int]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="vidverify benchmark")
-    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--quick", action="store_true", help="skip the 10-minute recordings")
     args = ap.parse_args(argv)
     per_video: dict[str, dict] = {}
@@ -101,12 +101,19 @@ def main(argv: list[str] | None = None) -> int:
         path, case = ensure(name)
         entry: dict[str, float] = {"video_s": total}
         if total <= 60:
-            entry["floor_s"] = statistics.median(floor_seconds(path) for _ in range(args.reps))
-            runs = [run_timed(pipeline_cmd(path, case)) for _ in range(args.reps)]
+            # Floor and pipeline runs alternate, so that a machine that speeds up or slows down
+            # during the run (a shared host, a warming cache) weighs on both alike.
+            floors: list[float] = []
+            runs: list[tuple[float, float, str]] = []
+            for _ in range(args.reps):
+                floors.append(floor_seconds(path))
+                runs.append(run_timed(pipeline_cmd(path, case)))
+            entry["floor_s"] = statistics.median(floors)
             entry["pipeline_s"] = statistics.median(r[0] for r in runs)
             entry["pipeline_rss_mb"] = max(r[1] for r in runs)
             entry["verdict"] = json.loads(runs[0][2])["verdict"]
-            naive_runs = [run_timed(naive_cmd(path, case)) for _ in range(max(1, args.reps - 1))]
+            # The naive script takes some 20 s a run: two runs are enough.
+            naive_runs = [run_timed(naive_cmd(path, case)) for _ in range(min(2, args.reps))]
             entry["naive_s"] = statistics.median(r[0] for r in naive_runs)
         else:
             wall, rss, out = run_timed(pipeline_cmd(path, case))
