@@ -365,7 +365,11 @@ def _read_top_bar(
             obs.gps_weak_words.append(weak)
         if (ready or error or weak) and obs.bar_text is None and line.x < w * 0.5:
             obs.bar_text = line.text
-            obs.bar_bottom = line.y + line.h + max(8, line.h // 2)
+            # Just below the status text. A box that took in an icon or a pill's edge is taller
+            # than the text: the bar's usual line height is trusted over it, or every later
+            # read would carry a strip of the moving picture.
+            text_h = min(line.h, int(np.median([x.h for x in bar])) + 4)
+            obs.bar_bottom = int(_centre_y(line) + text_h / 2 + max(8, text_h // 2))
             obs.bar_ready = bool(ready) and not error and not weak
             crop = frame[max(0, line.y - 4) : line.y + line.h + 4, max(0, line.x - 8) : line.x + line.w + 8]
             obs.bar_colour = preprocess.dominant_colour(crop)
