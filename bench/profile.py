@@ -1,18 +1,20 @@
 """``make profile``: where a check spends its time, from py-spy samples of every thread.
 
-py-spy samples the whole ``vidverify check`` process from outside, native frames included, so
-Tesseract (C++), FFmpeg's decoder (C) and OpenCV show up by name beside the Python code; a
-Python profiler would see only one thread and stop at the C boundary. The samples are folded
-into a few kinds of work and written to ``bench/profile.txt`` (the raw folded stacks beside it,
-``bench/profile.folded``, open in speedscope or any flame-graph viewer). Time a thread spends
-blocked on another (the main thread waiting for a page half, an idle pool thread) is counted
-apart, so the shares are shares of work.
+py-spy samples the whole ``vidverify check`` process from outside, every thread, so the OCR
+side threads and the decoder show up beside the main thread; a Python profiler would see only
+one thread. Time in C (Tesseract, FFmpeg, OpenCV) is counted to the Python line that called it,
+which names it well enough here: ``_recognise`` is Tesseract, ``_decode`` is FFmpeg. (py-spy's
+native mode names the C functions too, but unwinding them slowed the check twentyfold on the
+development machine and bent the shares.) The samples are folded into a few kinds of work and
+written to ``bench/profile.txt`` (the raw folded stacks beside it, ``bench/profile.folded``,
+open in speedscope or any flame-graph viewer). Time a thread spends blocked on another (the
+main thread waiting for a page half, an idle pool thread) is counted apart, so the shares are
+shares of work.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import subprocess
 import sys
@@ -28,20 +30,23 @@ FOLDED = OUT.with_suffix(".folded")
 
 # First match wins, tested against the whole stack from the leaf up.
 KINDS = [
-    ("OCR (Tesseract)", ("tesseract", "tesserocr", "leptonica", "liblept")),
-    ("decode (FFmpeg)", ("libavcodec", "libavformat", "libavutil", "libswscale", "av/", "_decode")),
-    ("image ops (OpenCV, NumPy)", ("cv2", "libopencv", "numpy", "preprocess.py", "readcache.py")),
+    ("OCR (Tesseract)", ("pipeline/ocr.py", "tesserocr")),
+    ("decode (FFmpeg)", ("pipeline/video.py", "av/")),
     ("text matching", ("textmatch.py", "difflib")),
+    (
+        "image ops (OpenCV, NumPy)",
+        ("cv2", "numpy", "preprocess.py", "readcache.py", "scroll.py", "timeline.py", "observe.py"),
+    ),
     ("start-up (imports)", ("<frozen importlib", "_find_and_load")),
 ]
 
-
-WAITS = ("PyThread_acquire_lock", "pthread_cond_wait", "pthread_cond_timedwait", "sem_wait", "futex")
+# Leaf frames of a thread that waits: on a lock, a queue, a future, an idle pool.
+WAITS = ("threading.py", "queue.py", "concurrent/futures", "acquire", "sleep")
 
 
 def kind_of(stack: str) -> str:
     frames = stack.split(";")
-    if any(w in frame for frame in frames[-3:] for w in WAITS):
+    if any(w in frames[-1] for w in WAITS):
         return WAITING
     for frame in reversed(frames):
         for name, marks in KINDS:
@@ -91,14 +96,9 @@ def main(argv: list[str] | None = None) -> int:
         print("py-spy is not installed: pip install py-spy", file=sys.stderr)
         return 2
     path, case = ensure(args.video)
-    cmd = [spy, "record", "--native", "--threads", "--rate", str(args.rate)]
+    cmd = [spy, "record", "--threads", "--rate", str(args.rate)]
     cmd += ["--format", "raw", "--output", str(FOLDED), "--", *pipeline_cmd(path, case)]
-    # py-spy sees only threads that Python started: FFmpeg's own frame-decoding threads would
-    # be invisible, so the profiled run decodes on the Python decode thread alone.
-    env = {**os.environ, "VIDVERIFY_DECODE_THREADS": "1"}
-    subprocess.run(
-        cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )  # exit = verdict
+    subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # exit = verdict
     if not FOLDED.exists() or not FOLDED.stat().st_size:
         print("py-spy recorded nothing (it needs ptrace: run as root or allow it)", file=sys.stderr)
         return 1
