@@ -17,7 +17,7 @@ import numpy as np
 
 from pipeline import preprocess
 from pipeline.ocr import READ_THREADS, OcrEngine, OcrLine
-from pipeline.readcache import ReadCache, changed_bands
+from pipeline.readcache import ReadCache, changed_bands, outside_bands
 from pipeline.scroll import follow_scroll
 from pipeline.templates import Template
 from pipeline.textmatch import first_match, matches
@@ -132,7 +132,7 @@ def _ocr_page(engine: OcrEngine, frame: np.ndarray, cache: ReadCache | None = No
     if last is not None:
         bands = changed_bands(last[0], binary, [(x.y, x.y + x.h) for x in last[1]])
         if bands is not None:
-            kept = [x for x in last[1] if not any(x.y < b and x.y + x.h > a for a, b in bands)]
+            kept = outside_bands(last[1], bands)
         else:
             scrolled = follow_scroll(last[0], last[1], binary)
             if scrolled is not None:
@@ -243,7 +243,7 @@ def observe(
 
     obs = Observation(time_s=time_s, lines=lines, screen=best_kind, app_scores=app_scores, template=best_tpl)
     if top_lines is None and best_kind not in PAGE_SCREENS:
-        top_lines = _read_top_strips(engine, frame, cache, bottom)[0]
+        top_lines = _read_bar(engine, frame, cache, bottom)
     _read_clock(obs, clock_lines)
     if top_lines is not None:
         _read_top_bar(obs, frame, top_lines, best_tpl, w, h)
@@ -309,10 +309,15 @@ def _side() -> ThreadPoolExecutor:
 def _read_top_strips(
     engine: OcrEngine, frame: np.ndarray, cache: ReadCache | None, bottom: int | None = None
 ) -> tuple[list[OcrLine], list[OcrLine]]:
-    """The app's top bar (down to ``bottom`` when the status line is known) and the phone's
-    clock strip."""
-    bar = _ocr_bar(engine, frame, cache) if bottom is None else _ocr_bar_to(engine, frame, bottom, cache)
-    return bar, _clock_lines(engine, frame, cache)
+    """The app's top bar and the phone's clock strip."""
+    return _read_bar(engine, frame, cache, bottom), _clock_lines(engine, frame, cache)
+
+
+def _read_bar(
+    engine: OcrEngine, frame: np.ndarray, cache: ReadCache | None, bottom: int | None
+) -> list[OcrLine]:
+    """The app's top bar, down to ``bottom`` when the status line is known."""
+    return _ocr_bar(engine, frame, cache) if bottom is None else _ocr_bar_to(engine, frame, bottom, cache)
 
 
 def _read_clock_strip(

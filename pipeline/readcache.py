@@ -133,3 +133,8 @@ def grow_bands(
     if sum(b - a for a, b in bands) > PAGE_MAX_SHARE * h:
         return None
     return [(int(a), int(b)) for a, b in bands]
+
+
+def outside_bands(lines: list[OcrLine], bands: list[tuple[int, int]]) -> list[OcrLine]:
+    """The lines that no band (top, bottom) touches: those a partial read keeps."""
+    return [x for x in lines if not any(x.y < b and x.y + x.h > a for a, b in bands)]
