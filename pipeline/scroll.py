@@ -15,7 +15,7 @@ import numpy as np
 
 from pipeline.ocr import OcrLine
 from pipeline.preprocess import text_ink, text_rows
-from pipeline.readcache import PAGE_ROW_INK, grow_bands
+from pipeline.readcache import PAGE_ROW_INK, grow_bands, outside_bands
 
 MIN_RESPONSE = 0.1  # phase-correlation peak below which the change is not one piece moving
 # (low: a wrong offset costs only the line checks, every kept line is compared pixel by pixel)
@@ -73,6 +73,16 @@ def follow_scroll(
     if shift is None:
         return None
     h, w = current.shape[:2]
+    # Ink the last read saw, where it was or moved along (icons and picture bits that are no
+    # line of text), explains the same ink now; what is left is new.
+    before = (previous < 128).view(np.uint8)
+    moved = np.zeros_like(before)
+    if shift < 0:
+        moved[: h + shift] = before[-shift:]
+    else:
+        moved[shift:] = before[: h - shift]
+    near = cv2.dilate(before | moved, np.ones((3, 3), np.uint8)).astype(bool)
+    changed = (text_ink(current) & ~near).sum(axis=1) >= PAGE_ROW_INK
     found: list[OcrLine] = []
     for line in lines:
         x0, x1 = max(0, line.x), min(w, line.x + line.w)
@@ -84,24 +94,12 @@ def follow_scroll(
             if same_text(old, current[top : top + old.shape[0], x0:x1]):
                 found.append(line.shifted(0, dy))
                 break
-    # Ink the last read saw, where it was or moved along (icons and picture bits that are no
-    # line of text), explains the same ink now; what is left is new. The rows of a line not
-    # found again are read again too: whatever is there now may be anything.
-    before = (previous < 128).view(np.uint8)
-    moved = np.zeros_like(before)
-    if shift < 0:
-        moved[: h + shift] = before[-shift:]
-    else:
-        moved[shift:] = before[: h - shift]
-    near = cv2.dilate(before | moved, np.ones((3, 3), np.uint8)).astype(bool)
-    changed = (text_ink(current) & ~near).sum(axis=1) >= PAGE_ROW_INK
-    for line in lines:
-        if not any(x.text == line.text and x.x == line.x for x in found):
+        else:
+            # Not found again: whatever is in its rows now may be anything, so they are read.
             changed[max(0, line.y) : line.y + line.h] = True
     if not changed.any():
         return found, []
     bands = grow_bands(changed, text_rows(current), [(x.y, x.y + x.h) for x in found])
     if bands is None:
         return None
-    kept = [x for x in found if not any(x.y < b and x.y + x.h > a for a, b in bands)]
-    return kept, bands
+    return outside_bands(found, bands), bands

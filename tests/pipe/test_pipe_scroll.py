@@ -103,3 +103,22 @@ def test_same_text_tolerates_a_pixel_but_not_a_digit() -> None:
     assert same_text(line("Battery 67%"), line("Battery 67%", 1))
     assert not same_text(line("Battery 67%"), line("Battery 68%"))
     assert not same_text(line("Normal"), line("Error"))
+
+
+def test_a_line_not_found_again_has_its_rows_read_even_if_its_twin_was() -> None:
+    """Status lists repeat the same word in the same column ("Normal", "Normal", ...): a line
+    that is not found again must not pass for found because a twin of it was."""
+    before = _page(0)
+    gone = list(ROWS)
+    gone[3] = ("Compass", "")  # its value vanished while the list scrolled
+    after = _page(120, gone)
+    lines = _read(before)
+    compass_value = next(x for x in lines if x.x > 600 and abs(x.y + x.h - _row_y(3, 0)) <= 4)
+    assert compass_value.text == "Normal"
+    followed = follow_scroll(before, lines, after)
+    assert followed is not None
+    kept, bands = followed
+    # The rows where that "Normal" was are read again, though other "Normal"s were found.
+    top, bottom = compass_value.y, compass_value.y + compass_value.h
+    assert any(a <= top and b >= bottom for a, b in bands)
+    assert any(x.text == "Normal" for x in kept)
