@@ -1,0 +1,153 @@
+"""One serial from many reads: a character-by-character vote across frames.
+
+A serial is printed once on the About page but read many times: on several frames, each a few
+ways (scales, binarisation). Any single read may drop a character or confuse 9 and 0, 6 and E;
+those are the reads that used to become false "mismatch" rejections. So no single read decides.
+The reads of one frame first agree among themselves (one vote per frame and position, since the
+re-reads of one frame share its compression noise), then the frames vote per position. A
+character that differs from the product record is a proven difference only when at least two
+frames read it the same way with high confidence and the record's character is not read as
+often; anything less is a doubt for a reviewer, never a rejection and never an approval.
+
+Reads are aligned by position among reads of the length most frames saw: both serial formats
+carry their length (CTA-2063-A in its length character, the older ones are always 14), so a
+read with a dropped or added character is invalid in its format and is left out of the vote.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from pipeline import serials
+
+HIGH_CONFIDENCE = 70.0  # a read (or symbol) at or above this counts as a confident reading
+MIN_FRAMES_TO_ACCUSE = 2
+DOMINANCE = 3  # a proven difference: read this many times as often as the record's character
+
+
+class Outcome(StrEnum):
+    MATCH = "match"  # every position read as the record says
+    MISMATCH = "mismatch"  # a difference read the same on independent frames
+    UNSURE = "unsure"  # read, but not well enough to say either
+    UNREAD = "unread"  # no read in a valid serial format
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One OCR read of a serial value. ``frame`` names the frame it came from: reads that share a
+    frame are not independent. ``symbols`` are Tesseract's per-character confidences when the
+    engine gave them (one per character of ``text``), else the line confidence stands in."""
+
+    text: str
+    frame: int
+    confidence: float
+    symbols: tuple[float, ...] | None = None
+
+    def char_confidence(self, position: int) -> float:
+        if self.symbols is not None and len(self.symbols) == len(self.text):
+            return min(self.confidence, self.symbols[position]) if self.confidence else self.symbols[position]
+        return self.confidence
+
+
+@dataclass(frozen=True)
+class Decision:
+    value: str | None
+    outcome: Outcome
+    differing: tuple[int, ...] = ()  # positions proven to differ from the record
+    doubtful: tuple[int, ...] = ()  # positions read, but not surely
+    frames: tuple[int, ...] = ()  # frames whose reads carry the decision
+    proof_frames: tuple[int, ...] = ()  # frames that read the differing characters confidently
+    votes: dict[int, dict[str, int]] = field(default_factory=dict)  # position -> char -> frames
+
+
+def _frame_votes(reads: list[Reading], length: int) -> dict[int, list[tuple[str, float]]]:
+    """Per frame, per position: the character its reads agree on, weighted by confidence."""
+    by_frame: dict[int, list[Reading]] = defaultdict(list)
+    for r in reads:
+        by_frame[r.frame].append(r)
+    out: dict[int, list[tuple[str, float]]] = {}
+    for frame, frame_reads in by_frame.items():
+        row: list[tuple[str, float]] = []
+        for p in range(length):
+            weights: dict[str, float] = defaultdict(float)
+            best: dict[str, float] = defaultdict(float)
+            for r in frame_reads:
+                c = r.char_confidence(p)
+                weights[r.text[p]] += max(c, 1.0)
+                best[r.text[p]] = max(best[r.text[p]], c)
+            char = max(weights, key=lambda k: (weights[k], k))
+            row.append((char, best[char]))
+        out[frame] = row
+    return out
+
+
+def fuse(reads: list[Reading], expected: str | None = None) -> Decision:
+    """The fused serial and, when the record is given, how it compares with the record."""
+    valid = [
+        Reading(serials.normalise(r.text), r.frame, r.confidence, r.symbols)
+        for r in reads
+        if serials.is_valid(r.text)
+    ]
+    if not valid:
+        return Decision(None, Outcome.UNREAD)
+    want = serials.normalise(expected) if expected else None
+    frames_by_length: dict[int, set[int]] = defaultdict(set)
+    for r in valid:
+        frames_by_length[len(r.text)].add(r.frame)
+    length = max(frames_by_length, key=lambda n: (len(frames_by_length[n]), n == len(want or "")))
+    chosen = [r for r in valid if len(r.text) == length]
+    per_frame = _frame_votes(chosen, length)
+    value_chars: list[str] = []
+    votes: dict[int, dict[str, int]] = {}
+    confident: dict[int, dict[str, set[int]]] = {}
+    for p in range(length):
+        weight: dict[str, float] = defaultdict(float)
+        count: dict[str, int] = defaultdict(int)
+        sure: dict[str, set[int]] = defaultdict(set)
+        for frame, row in per_frame.items():
+            char, conf = row[p]
+            weight[char] += max(conf, 1.0)
+            count[char] += 1
+            if conf >= HIGH_CONFIDENCE:
+                sure[char].add(frame)
+        value_chars.append(max(weight, key=lambda k: (weight[k], k)))
+        votes[p] = dict(count)
+        confident[p] = dict(sure)
+    value = "".join(value_chars)
+    frames = tuple(sorted(per_frame))
+    if want is None:
+        return Decision(value, Outcome.UNSURE, frames=frames, votes=votes)
+    if length != len(want):
+        # A serial of another length: proven when two frames read a valid serial of that
+        # length with confidence and no frame read one of the record's length.
+        sure_frames = {r.frame for r in chosen if r.confidence >= HIGH_CONFIDENCE}
+        other = frames_by_length.get(len(want), set())
+        if len(sure_frames) >= MIN_FRAMES_TO_ACCUSE and not other:
+            return Decision(
+                value, Outcome.MISMATCH, tuple(range(length)), (), frames, tuple(sorted(sure_frames)), votes
+            )
+        return Decision(value, Outcome.UNSURE, (), tuple(range(length)), frames, (), votes)
+    differing: list[int] = []
+    doubtful: list[int] = []
+    proof: set[int] = set()
+    for p, (got, rec) in enumerate(zip(value, want, strict=True)):
+        sure = confident[p]
+        if got == rec:
+            if not sure.get(rec) and votes[p].get(rec, 0) < 2:
+                doubtful.append(p)  # one unsure read is no positive evidence
+            continue
+        for_got, for_rec = len(sure.get(got, ())), votes[p].get(rec, 0)
+        if for_got >= MIN_FRAMES_TO_ACCUSE and for_got >= DOMINANCE * for_rec:
+            differing.append(p)
+            proof |= sure[got]
+        else:
+            doubtful.append(p)
+    if differing:
+        outcome = Outcome.MISMATCH
+    elif doubtful:
+        outcome = Outcome.UNSURE
+    else:
+        outcome = Outcome.MATCH
+    return Decision(value, outcome, tuple(differing), tuple(doubtful), frames, tuple(sorted(proof)), votes)
