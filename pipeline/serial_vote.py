@@ -46,8 +46,10 @@ class Reading:
     symbols: tuple[float, ...] | None = None
 
     def char_confidence(self, position: int) -> float:
+        # Tesseract's line confidence folds in its word model, which a serial never fits: a
+        # line of glyphs each read at 99 scores 60. The glyph's own confidence is the better one.
         if self.symbols is not None and len(self.symbols) == len(self.text):
-            return min(self.confidence, self.symbols[position]) if self.confidence else self.symbols[position]
+            return self.symbols[position]
         return self.confidence
 
 
