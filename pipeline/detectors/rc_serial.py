@@ -7,8 +7,9 @@ kept, because small serial text is read differently from frame to frame.
 from __future__ import annotations
 
 from pipeline import serials
-from pipeline.detectors.base import Context, Detection, evidence, indices
+from pipeline.detectors.base import Context, Detection, Earlier, evidence, indices
 from pipeline.models import Finding, Reason, SerialCheck, StepName, StepResult
+from pipeline.reading import ScreenKind
 
 STEP = StepName.RC_SERIAL
 
@@ -18,7 +19,7 @@ def _check(ctx: Context, role: str, expected: str | None) -> tuple[SerialCheck, 
     where: list[int] = []
     confs: list[float] = []
     raws: list[str] = []
-    for i in indices(ctx, "about"):
+    for i in indices(ctx, ScreenKind.ABOUT):
         for read in ctx.timeline.observations[i].serials:
             if read.role == role:
                 reads.append(read.text)
@@ -38,10 +39,10 @@ def _check(ctx: Context, role: str, expected: str | None) -> tuple[SerialCheck, 
     return check, where
 
 
-def detect(ctx: Context) -> Detection:
+def detect(ctx: Context, earlier: Earlier) -> Detection:
     rc, rc_where = _check(ctx, "rc", ctx.claim.rc_sn)
     aircraft, ac_where = _check(ctx, "aircraft", ctx.claim.aircraft_sn)
-    about = indices(ctx, "about")
+    about = indices(ctx, ScreenKind.ABOUT)
     ev = []
     for i in rc_where[:2]:
         obs = ctx.timeline.observations[i]
@@ -97,6 +98,4 @@ def detect(ctx: Context) -> Detection:
             det.uncertain.append(
                 f"aircraft SN read as {aircraft.read}: look-alike characters differ from the claim"
             )
-    if found:
-        ctx.anchors["rc_serial"] = step.start_s or 0.0
     return det

@@ -1,0 +1,44 @@
+"""Step 1 from About-page facts: the RC serial read, matched or not, and the aircraft serial."""
+
+from __future__ import annotations
+
+from screens import AIRCRAFT_SN, RC_SN, about, camera, context
+
+from pipeline.detectors import rc_serial
+from pipeline.models import Reason
+
+
+def test_a_matching_rc_serial_is_found() -> None:
+    det = rc_serial.detect(context([camera(1), about(5), about(5.5)]), {})
+    assert det.step.found and det.step.start_s == 5 and det.step.end_s == 5.5
+    assert det.step.detail == f"read {RC_SN}" and det.order_time == 5
+    rc, aircraft = det.serials
+    assert rc.matched is True and aircraft.matched is True and not det.findings and not det.uncertain
+    assert rc.confidence == 0.91
+
+
+def test_another_rc_serial_is_a_mismatch() -> None:
+    det = rc_serial.detect(context([about(5, rc="1581FB71CL0FKKSRDVPX")]), {})
+    assert [f.reason for f in det.findings] == [Reason.RC_SERIAL_MISMATCH]
+    assert det.serials[0].matched is False
+
+
+def test_look_alike_characters_are_a_question_not_a_rejection() -> None:
+    det = rc_serial.detect(context([about(5, rc=RC_SN.replace("FB7", "F87"))]), {})
+    assert not det.findings
+    assert det.uncertain and "look-alike" in det.uncertain[0]
+
+
+def test_no_about_page_or_no_rc_serial_is_not_found() -> None:
+    none = rc_serial.detect(context([camera(1)]), {})
+    assert not none.step.found and none.step.detail == "no About page"
+    assert [f.reason for f in none.findings] == [Reason.RC_SERIAL_NOT_FOUND]
+    unreadable = rc_serial.detect(context([about(5, rc=None)]), {})
+    assert unreadable.step.detail == "About page seen, RC serial unreadable"
+    assert [f.reason for f in unreadable.findings] == [Reason.RC_SERIAL_NOT_FOUND]
+
+
+def test_another_aircraft_serial_is_a_mismatch() -> None:
+    det = rc_serial.detect(context([about(5, aircraft=AIRCRAFT_SN[:-4] + "XYWX")]), {})
+    assert det.step.found
+    assert [f.reason for f in det.findings] == [Reason.AIRCRAFT_SERIAL_MISMATCH]
