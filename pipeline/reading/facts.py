@@ -64,10 +64,21 @@ class BarFacts:
     gps_weak_words: tuple[str, ...] = ()
     errors: tuple[tuple[str, OcrLine], ...] = ()  # (phrase, line)
     satellites: int | None = None
+    satellites_warm: bool = False  # the count was drawn red, orange or yellow: weak GPS
+    warm_glyphs: bool = False  # red, orange or yellow text or icons right of the status pill
     clock: ClockReading | None = None  # the phone's clock, when the bar read took it in
 
 
-def bar_facts(frame: np.ndarray, top_lines: Sequence[OcrLine], tpl: Template) -> BarFacts:
+def bar_facts(
+    frame: np.ndarray,
+    top_lines: Sequence[OcrLine],
+    tpl: Template,
+    warm_lines: Sequence[OcrLine] = (),
+    warm_seen: bool = False,
+) -> BarFacts:
+    """``warm_lines``: the bar's red, orange and yellow text, read apart (see
+    ``TopBarReader.warm_lines``); a satellite count among them is a weak-GPS count, and warm
+    glyphs there at all (``warm_seen``) mean the app is warning about something."""
     h, w = frame.shape[:2]
     clock = first_clock([x for x in top_lines if centre_y(x) < h * PHONE_BAR])
     bar = [x for x in top_lines if h * APP_BAR[0] <= centre_y(x) <= h * APP_BAR[1]]
@@ -77,6 +88,10 @@ def bar_facts(frame: np.ndarray, top_lines: Sequence[OcrLine], tpl: Template) ->
     ready_now = False
     weak_words: list[str] = []
     errors: list[tuple[str, OcrLine]] = []
+    for line in warm_lines:
+        weak = first_match(tpl.camera.gps_weak, line.text)
+        if weak:
+            weak_words.append(weak)
     for line in bar:
         ready = first_match(tpl.status.ready, line.text)
         error = first_match(tpl.status.errors, line.text)
@@ -95,6 +110,8 @@ def bar_facts(frame: np.ndarray, top_lines: Sequence[OcrLine], tpl: Template) ->
             colour = preprocess.dominant_colour(crop)
             if error:
                 errors.append((error, line))
+    warm = [x for x in warm_lines if h * APP_BAR[0] <= centre_y(x) <= h * APP_BAR[1]]
+    warm_count = _satellites(warm, None, w, h)
     return BarFacts(
         text=text,
         bottom=bottom,
@@ -102,7 +119,9 @@ def bar_facts(frame: np.ndarray, top_lines: Sequence[OcrLine], tpl: Template) ->
         ready=ready_now,
         gps_weak_words=tuple(weak_words),
         errors=tuple(errors),
-        satellites=_satellites(bar, text, w, h),
+        satellites=warm_count if warm_count is not None else _satellites(bar, text, w, h),
+        satellites_warm=warm_count is not None,
+        warm_glyphs=warm_seen,
         clock=clock,
     )
 
@@ -130,17 +149,26 @@ def _satellites(bar: list[OcrLine], status_text: str | None, w: int, h: int) -> 
 
 @dataclass(frozen=True)
 class CameraFacts:
-    """The live view: the gimbal pitch readout, when one was read below the bar."""
+    """The live view: the gimbal pitch readout below the bar, and the warnings shown anywhere on
+    it (a weak-GPS banner across the picture, a toast, a lost-link notice)."""
 
     pitch: int | None = None
+    gps_weak_words: tuple[str, ...] = ()
+    link_weak_words: tuple[str, ...] = ()
 
 
-def camera_facts(lines: Sequence[OcrLine], frame_height: int) -> CameraFacts:
+def camera_facts(lines: Sequence[OcrLine], frame_height: int, tpl: Template | None = None) -> CameraFacts:
+    pitch: int | None = None
     for line in lines:
         m = _PITCH.match(line.text.strip())
         if m and centre_y(line) > frame_height * APP_BAR[1]:
-            return CameraFacts(int(m.group(1).replace(" ", "")))
-    return CameraFacts()
+            pitch = int(m.group(1).replace(" ", ""))
+            break
+    if tpl is None:
+        return CameraFacts(pitch)
+    gps = tuple(w for w in (first_match(tpl.camera.gps_weak, x.text) for x in lines) if w)
+    link = tuple(w for w in (first_match(tpl.camera.link_weak, x.text) for x in lines) if w)
+    return CameraFacts(pitch, gps, link)
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from pipeline.reading.facts import (
     status_facts,
 )
 from pipeline.reading.observation import Observation, ScreenFacts
-from pipeline.reading.regions import OCR_MAX_HEIGHT, ClockReader, PageReader, TopBarReader
+from pipeline.reading.regions import OCR_MAX_HEIGHT, ClockReader, PageReader, TopBarReader, WarmText
 from pipeline.templates import Template
 
 MIN_WORD_LETTERS = 3  # lines with fewer letters are icons and picture texture, never a screen word
@@ -49,17 +49,17 @@ class ScreenReader:
         strip go to a side thread while this one reads the page (Tesseract releases the GIL)."""
         strips = self._pool.submit(self._clock_only if after_page else self._bar_and_clock, frame)
         lines = self.page.lines(frame)
-        top_lines, clock_lines = strips.result()
+        (top_lines, warm), clock_lines = strips.result()
         texts = [x.text for x in lines if sum(c.isalpha() for c in x.text) >= MIN_WORD_LETTERS]
         # The app's name and logo words come mostly from its bar: the last one read stands in.
         bar_lines = top_lines if top_lines is not None else self.bar.last_lines
         found = classify(self.templates, texts, [x.text for x in bar_lines])
         kind, tpl = found.kind, found.template
         if top_lines is None and not kind.is_page:
-            top_lines = self.bar.lines(frame)
+            top_lines, warm = self.bar.lines(frame), self.bar.warm_lines(frame)
         bar: BarFacts | None = None
         if top_lines is not None:
-            bar = bar_facts(frame, top_lines, tpl)
+            bar = bar_facts(frame, top_lines, tpl, warm.lines if warm else (), bool(warm and warm.seen))
             self.bar.bottom = bar.bottom  # not found: the next read takes the whole band again
             self.bar.last_lines = top_lines
         if kind is ScreenKind.UNKNOWN and bar is not None and (bar.text or bar.satellites is not None):
@@ -79,8 +79,13 @@ class ScreenReader:
         the top bar (status, satellites), about a fifth of the cost of a full read. The picture
         under the bar keeps moving, so without this a long camera hold would be read in full
         every time."""
-        top_lines, clock_lines = self._bar_and_clock(frame)
-        bar = bar_facts(frame, top_lines, previous.template) if previous.template is not None else None
+        (top_lines, warm), clock_lines = self._bar_and_clock(frame)
+        tpl = previous.template
+        bar = (
+            bar_facts(frame, top_lines, tpl, warm.lines if warm else (), bool(warm and warm.seen))
+            if tpl is not None
+            else None
+        )
         self.bar.bottom = bar.bottom if bar is not None else None
         return Observation(
             time_s=time_s,
@@ -100,7 +105,7 @@ class ScreenReader:
         tpl: Template,
     ) -> ScreenFacts | None:
         if kind in (ScreenKind.CAMERA, ScreenKind.UNKNOWN):
-            return camera_facts(lines + top_lines, frame.shape[0])
+            return camera_facts(lines + top_lines, frame.shape[0], tpl)
         if kind is ScreenKind.CALIBRATION:
             return calibration_facts([x.text for x in lines], tpl)
         if kind is ScreenKind.STATUS_LIST:
@@ -109,8 +114,9 @@ class ScreenReader:
             return self.serials.facts(frame, lines, tpl)
         return None
 
-    def _bar_and_clock(self, frame: np.ndarray) -> tuple[list[OcrLine], list[OcrLine]]:
-        return self.bar.lines(frame), self.clock.lines(frame)
+    def _bar_and_clock(self, frame: np.ndarray) -> tuple[tuple[list[OcrLine], WarmText], list[OcrLine]]:
+        """The bar (white text, then warm-coloured text) and the clock strip."""
+        return (self.bar.lines(frame), self.bar.warm_lines(frame)), self.clock.lines(frame)
 
-    def _clock_only(self, frame: np.ndarray) -> tuple[None, list[OcrLine]]:
-        return None, self.clock.lines(frame)
+    def _clock_only(self, frame: np.ndarray) -> tuple[tuple[None, None], list[OcrLine]]:
+        return (None, None), self.clock.lines(frame)

@@ -13,6 +13,7 @@ A reader's memory only saves reads: the lines it returns are those a fresh read 
 from __future__ import annotations
 
 from concurrent.futures import Executor
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -79,6 +80,83 @@ class TopBarReader:
         there costs Tesseract more than the bar itself (GO 4: 39 ms instead of 88 ms)."""
         band = preprocess.min_channel(frame[: min(bottom, int(frame.shape[0] * APP_BAR[1]))])
         return self.memory.read("bar-to-status", band, lambda grey: ocr(self._engine, 255 - grey))
+
+    def warm_lines(self, frame: np.ndarray) -> WarmText:
+        """Red, orange and yellow text on the right of the bar. The bar read above takes the
+        minimum channel, where white text shines and coloured text vanishes; a satellite count
+        drawn red or yellow is the app saying the GPS is weak. Such glyphs are found by their
+        colour (after 4:2:0 subsampling a thin stroke keeps its colour only roughly: enough to
+        find it, not to read it) and read in the minimum channel with a local threshold, each
+        row of them apart. Nothing warm there, the usual case: no read at all."""
+        h, w = frame.shape[:2]
+        top = int(h * APP_BAR[0])
+        bottom = int(h * APP_BAR[1]) if self.bottom is None else min(self.bottom, int(h * APP_BAR[1]))
+        x0 = int(w * WARM_FROM_X)
+        region = frame[top:bottom, x0:]
+        if region.size == 0:
+            return WarmText(False, [])
+        mask = _glyph_sized(preprocess.warm_mask(region), h, w)
+        if int(mask.sum()) < WARM_MIN_PIXELS:
+            return WarmText(False, [])
+        lines: list[OcrLine] = []
+        for k, (y0, y1) in enumerate(_row_bands(mask)):
+            xs = np.flatnonzero(mask[y0:y1].any(axis=0))
+            pad = max(6, int(h * 0.012))
+            ya, yb = max(0, y0 - pad), min(region.shape[0], y1 + pad)
+            xa, xb = max(0, int(xs[0]) - pad), min(region.shape[1], int(xs[-1]) + pad)
+            crop = preprocess.min_channel(region[ya:yb, xa:xb])
+            key = f"bar-warm-{k}"
+            lines += self.memory.read(
+                key, crop, lambda g, dx=x0 + xa, dy=top + ya: self._read_warm(g, dx, dy)
+            )
+        return WarmText(True, lines)
+
+    def _read_warm(self, grey: np.ndarray, dx: int, dy: int) -> list[OcrLine]:
+        big = cv2.resize(grey, None, fx=3, fy=3, interpolation=cv2.INTER_CUBIC)
+        binary = cv2.adaptiveThreshold(big, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY, 63, 8)
+        binary = cv2.copyMakeBorder(binary, 12, 12, 12, 12, cv2.BORDER_CONSTANT, value=255)
+        lines = self._engine.read_lines(binary, dark_on_light=True)
+        return [x.shifted(-12, -12).shifted(dx, dy, 3.0) for x in lines]
+
+
+@dataclass(frozen=True)
+class WarmText:
+    """Warm-coloured glyphs in the app bar: whether any were seen, and what could be read."""
+
+    seen: bool
+    lines: list[OcrLine]
+
+
+WARM_FROM_X = 0.3  # of the width: the status pill on the left has a colour of its own
+WARM_MIN_PIXELS = 40
+GLYPH_MAX = (0.05, 0.06)  # of the frame's height and width: larger warm shapes are banners, pills
+
+
+def _glyph_sized(mask: np.ndarray, frame_h: int, frame_w: int) -> np.ndarray:
+    """The mask without shapes larger than a glyph or an icon: a warm banner or pill is a
+    coloured ground, and its white words would read as noise in the mask."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    keep = np.zeros(n, bool)
+    keep[1:] = (stats[1:, cv2.CC_STAT_HEIGHT] <= frame_h * GLYPH_MAX[0]) & (
+        stats[1:, cv2.CC_STAT_WIDTH] <= frame_w * GLYPH_MAX[1]
+    )
+    return keep[labels]
+
+
+def _row_bands(mask: np.ndarray) -> list[tuple[int, int]]:
+    """Runs of mask rows with any pixel set, split where a few empty rows lie between."""
+    rows = np.flatnonzero(mask.any(axis=1))
+    if rows.size == 0:
+        return []
+    bands: list[tuple[int, int]] = []
+    start = prev = int(rows[0])
+    for r in map(int, rows[1:]):
+        if r - prev > 3:
+            bands.append((start, prev + 1))
+            start = r
+        prev = r
+    bands.append((start, prev + 1))
+    return bands
 
 
 class PageReader:
