@@ -6,8 +6,10 @@ those are the reads that used to become false "mismatch" rejections. So no singl
 The reads of one frame first agree among themselves (one vote per frame and position, since the
 re-reads of one frame share its compression noise), then the frames vote per position. A
 character that differs from the product record is a proven difference only when at least two
-frames read it the same way with high confidence and the record's character is not read as
-often; anything less is a doubt for a reviewer, never a rejection and never an approval.
+frames read it the same way with high confidence, no read at all gave the record's character
+there with confidence, and the two are not look-alikes (B/8, S/5, ...: fonts make those
+confusions systematic, so agreeing frames prove nothing); anything less is a doubt for a
+reviewer, never a rejection and never an approval.
 
 Reads are aligned by position among reads of the length most frames saw: both serial formats
 carry their length (CTA-2063-A in its length character, the older ones are always 14), so a
@@ -104,6 +106,9 @@ def fuse(reads: list[Reading], expected: str | None = None) -> Decision:
     value_chars: list[str] = []
     votes: dict[int, dict[str, int]] = {}
     confident: dict[int, dict[str, set[int]]] = {}
+    # Any confident read of a character, whatever its frame's majority: the record's character
+    # read confidently even once at a position means that position is contested.
+    any_sure = [{r.text[p] for r in chosen if r.char_confidence(p) >= HIGH_CONFIDENCE} for p in range(length)]
     for p in range(length):
         weight: dict[str, float] = defaultdict(float)
         count: dict[str, int] = defaultdict(int)
@@ -141,7 +146,15 @@ def fuse(reads: list[Reading], expected: str | None = None) -> Decision:
                 doubtful.append(p)  # one unsure read is no positive evidence
             continue
         for_got, for_rec = len(sure.get(got, ())), votes[p].get(rec, 0)
-        if for_got >= MIN_FRAMES_TO_ACCUSE and for_got >= DOMINANCE * for_rec:
+        lookalike = frozenset((got, rec)) in serials.AMBIGUOUS_PAIRS
+        if lookalike and rec in any_sure[p]:
+            continue  # read both ways, the record's way with confidence: a font's confusion
+        if (
+            for_got >= MIN_FRAMES_TO_ACCUSE
+            and for_got >= DOMINANCE * for_rec
+            and rec not in any_sure[p]
+            and not lookalike
+        ):
             differing.append(p)
             proof |= sure[got]
         else:

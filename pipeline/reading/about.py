@@ -29,8 +29,22 @@ CROP_KEY = (256, 24)  # a value crop at a fixed size, to compare crops whose box
 SAME_CROP = 0.01  # share of a crop key's pixels that may differ by more than 40 grey levels
 STORE_TEXTS = 64  # row texts whose re-reads are kept (least recently used goes first)
 STORE_LOOKS = 8  # looks kept per row text
+# A look read this long ago is read again: the serial vote wants independent readings from
+# several frames of one About page, not one frame's reads repeated.
+REUSE_S = 1.0
 
-Reads = list[tuple[str, float]]  # (alphanumerics, confidence) per re-read
+
+@dataclass(frozen=True)
+class ValueRead:
+    """One OCR read of a value: alphanumerics, line confidence and, when the engine gave them,
+    one confidence per character."""
+
+    text: str
+    confidence: float
+    symbols: tuple[float, ...] | None = None
+
+
+Reads = list[ValueRead]
 
 
 @dataclass(frozen=True)
@@ -40,11 +54,14 @@ class SerialRead:
     confidence: float
     label_box: OcrLine
     value_box: OcrLine
+    symbols: tuple[float, ...] | None = None  # per-character confidences, when known
+    origin: int = 0  # which reading of the value's pixels this came from: equal origins are one reading
 
 
 @dataclass(frozen=True)
 class AboutFacts:
     serials: tuple[SerialRead, ...] = ()
+    roles: frozenset[str] = frozenset()  # serial labels seen on the page ("rc", "aircraft"), value or not
 
 
 class RereadStore:
@@ -53,25 +70,30 @@ class RereadStore:
 
     def __init__(self, texts: int = STORE_TEXTS, looks: int = STORE_LOOKS) -> None:
         self._texts, self._looks = texts, looks
-        self._store: OrderedDict[str, list[tuple[np.ndarray, Reads]]] = OrderedDict()
+        self._store: OrderedDict[str, list[tuple[np.ndarray, float, int, Reads]]] = OrderedDict()
+        self._origins = 0
 
-    def get(self, text: str, image: np.ndarray) -> Reads | None:
+    def get(self, text: str, image: np.ndarray, time_s: float = 0.0) -> tuple[int, Reads] | None:
+        """The origin and reads of a look read within ``REUSE_S`` before ``time_s``."""
         looks = self._store.get(text)
         if looks is None:
             return None
         self._store.move_to_end(text)
-        for seen, reads in looks:
-            if float((cv2.absdiff(seen, image) > 40).mean()) <= SAME_CROP:
-                return reads
+        for seen, at, origin, reads in looks:
+            if abs(time_s - at) <= REUSE_S and float((cv2.absdiff(seen, image) > 40).mean()) <= SAME_CROP:
+                return origin, reads
         return None
 
-    def put(self, text: str, image: np.ndarray, reads: Reads) -> None:
+    def put(self, text: str, image: np.ndarray, reads: Reads, time_s: float = 0.0) -> int:
+        """Stores the reads of a look; returns the new reading's origin."""
+        self._origins += 1
         looks = self._store.setdefault(text, [])
         self._store.move_to_end(text)
-        looks.append((image, reads))
+        looks.append((image, time_s, self._origins, reads))
         del looks[: -self._looks]
         while len(self._store) > self._texts:
             self._store.popitem(last=False)
+        return self._origins
 
     def __len__(self) -> int:
         return sum(len(looks) for looks in self._store.values())
@@ -149,11 +171,14 @@ class SerialReader:
         self._full_res_above = full_res_above  # frame height above which page reads were scaled
         self.store = RereadStore()
 
-    def facts(self, frame: np.ndarray, page_lines: list[OcrLine], tpl: Template) -> AboutFacts:
+    def facts(
+        self, frame: np.ndarray, page_lines: list[OcrLine], tpl: Template, time_s: float = 0.0
+    ) -> AboutFacts:
         lines = page_lines
         if frame.shape[0] > self._full_res_above:
             lines = self._serial_rows_full_res(frame, lines, tpl)
-        return AboutFacts(tuple(self.read_serials(frame, lines, tpl)))
+        roles = frozenset(r for r in (serial_role(x.text, tpl) for x in lines) if r in ("rc", "aircraft"))
+        return AboutFacts(tuple(self.read_serials(frame, lines, tpl, time_s)), roles)
 
     def _serial_rows_full_res(self, frame: np.ndarray, lines: list[OcrLine], tpl: Template) -> list[OcrLine]:
         """Serials are what the About page is for: their rows are read again at full
@@ -175,7 +200,9 @@ class SerialReader:
             out = [line for line in out if not y0 <= centre_y(line) <= y1] + band
         return sorted(out, key=lambda line: (line.y, line.x))
 
-    def read_serials(self, frame: np.ndarray, lines: list[OcrLine], tpl: Template) -> list[SerialRead]:
+    def read_serials(
+        self, frame: np.ndarray, lines: list[OcrLine], tpl: Template, time_s: float = 0.0
+    ) -> list[SerialRead]:
         """Serial values next to their labels: the label decides the role, never the value's shape."""
         pairs: list[tuple[str, OcrLine, OcrLine]] = []
         for label in lines:
@@ -185,23 +212,23 @@ class SerialReader:
             value = value_beside(label, lines)
             if value is not None:
                 pairs.append((role, label, value))
-        rereads = self._reread_all(frame, [value for _, _, value in pairs])
+        rereads = self._reread_all(frame, [value for _, _, value in pairs], time_s)
         out: list[SerialRead] = []
-        for (role, label, value), more in zip(pairs, rereads, strict=True):
-            reads = [(_SERIAL_CHARS.sub("", value.text.upper()), value.confidence), *more]
-            for raw, conf in reads:
-                if 10 <= len(raw) <= 24 and sum(c.isdigit() for c in raw) >= 2:
-                    out.append(SerialRead(role, raw, conf, label, value))
+        for (role, label, value), (origin, more) in zip(pairs, rereads, strict=True):
+            reads = [ValueRead(_SERIAL_CHARS.sub("", value.text.upper()), value.confidence), *more]
+            for r in reads:
+                if 10 <= len(r.text) <= 24 and sum(c.isdigit() for c in r.text) >= 2:
+                    out.append(SerialRead(role, r.text, r.confidence, label, value, r.symbols, origin))
         return out
 
-    def _reread_all(self, frame: np.ndarray, values: list[OcrLine]) -> list[Reads]:
+    def _reread_all(self, frame: np.ndarray, values: list[OcrLine], time_s: float) -> list[tuple[int, Reads]]:
         """Each value read again, alone and enlarged, a few ways; values seen before reuse
         their reads; the rest are shared between this thread and a side one."""
         crops = [_value_crop(frame, box) for box in values]
         keys = [
             (v.text, crop_key(crop)) if crop.size else None for v, crop in zip(values, crops, strict=True)
         ]
-        known = [self.store.get(*key) if key is not None else None for key in keys]
+        known = [self.store.get(*key, time_s) if key is not None else None for key in keys]
         todo = [i for i, key in enumerate(keys) if key is not None and known[i] is None]
         jobs = [(i, height, binarise) for i in todo for height, binarise in REREADS]
         engine = self._engine
@@ -210,18 +237,21 @@ class SerialReader:
         )
         for i in todo:
             found = [text for (j, _, _), text in zip(jobs, texts, strict=True) if j == i and text is not None]
-            known[i] = found
             key = keys[i]
             assert key is not None
-            self.store.put(*key, found)
-        return [reads or [] for reads in known]
+            known[i] = (self.store.put(*key, found, time_s), found)
+        return [entry if entry is not None else (0, []) for entry in known]
 
 
-def _read_value(crop: np.ndarray, height: int, binarise: bool, engine: OcrEngine) -> tuple[str, float] | None:
+def _read_value(crop: np.ndarray, height: int, binarise: bool, engine: OcrEngine) -> ValueRead | None:
     grey = preprocess.for_line(crop, height)
     if binarise:
         _, grey = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     lines = engine.read_lines(grey, single_line=True)
     if not lines:
         return None
-    return "".join(_SERIAL_CHARS.sub("", x.text.upper()) for x in lines), min(x.confidence for x in lines)
+    text = "".join(_SERIAL_CHARS.sub("", x.text.upper()) for x in lines)
+    symbols = [conf for x in lines for ch, conf in x.symbols if _SERIAL_CHARS.sub("", ch.upper()) != ""]
+    chars = "".join(_SERIAL_CHARS.sub("", ch.upper()) for x in lines for ch, _ in x.symbols)
+    aligned = tuple(symbols) if chars == text and len(symbols) == len(text) else None
+    return ValueRead(text, min(x.confidence for x in lines), aligned)

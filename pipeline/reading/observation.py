@@ -39,6 +39,11 @@ class Observation:
         return self.facts.serials if isinstance(self.facts, AboutFacts) else ()
 
     @property
+    def serial_roles(self) -> frozenset[str]:
+        """Serial labels the About page showed, whether or not their values could be read."""
+        return self.facts.roles if isinstance(self.facts, AboutFacts) else frozenset()
+
+    @property
     def pitch(self) -> int | None:
         return self.facts.pitch if isinstance(self.facts, CameraFacts) else None
 

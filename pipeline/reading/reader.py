@@ -70,7 +70,7 @@ class ScreenReader:
             template=tpl,
             clock=first_clock(clock_lines) or (bar.clock if bar else None),
             bar=bar,
-            facts=self._facts(kind, frame, lines, top_lines or [], tpl),
+            facts=self._facts(kind, frame, lines, top_lines or [], tpl, time_s),
             app_scores=found.app_scores,
         )
 
@@ -103,6 +103,7 @@ class ScreenReader:
         lines: list[OcrLine],
         top_lines: list[OcrLine],
         tpl: Template,
+        time_s: float,
     ) -> ScreenFacts | None:
         if kind in (ScreenKind.CAMERA, ScreenKind.UNKNOWN):
             return camera_facts(lines + top_lines, frame.shape[0], tpl)
@@ -111,7 +112,7 @@ class ScreenReader:
         if kind is ScreenKind.STATUS_LIST:
             return status_facts(frame, lines, tpl)
         if kind is ScreenKind.ABOUT:
-            return self.serials.facts(frame, lines, tpl)
+            return self.serials.facts(frame, lines, tpl, time_s)
         return None
 
     def _bar_and_clock(self, frame: np.ndarray) -> tuple[tuple[list[OcrLine], WarmText], list[OcrLine]]:

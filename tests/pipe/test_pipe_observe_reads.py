@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 
 from pipeline.ocr import OcrLine, TesserocrEngine
-from pipeline.reading.about import STORE_LOOKS, RereadStore, SerialReader
+from pipeline.reading.about import REUSE_S, STORE_LOOKS, RereadStore, SerialReader, ValueRead
 from pipeline.reading.work import split_work
 from pipeline.templates import load_templates
 
@@ -68,15 +68,27 @@ def test_the_reread_store_is_bounded() -> None:
     """Old row texts are forgotten first, and each text keeps only its latest looks."""
     store = RereadStore(texts=2, looks=STORE_LOOKS)
     look = np.zeros((24, 256), np.uint8)
-    store.put("A", look, [("A1", 90.0)])
-    store.put("B", look, [("B1", 90.0)])
-    assert store.get("A", look) == [("A1", 90.0)]  # A is now the latest used
-    store.put("C", look, [("C1", 90.0)])
-    assert store.get("B", look) is None and store.get("A", look) == [("A1", 90.0)]
+    a1 = [ValueRead("A1", 90.0)]
+    origin_a = store.put("A", look, a1)
+    store.put("B", look, [ValueRead("B1", 90.0)])
+    assert store.get("A", look) == (origin_a, a1)  # A is now the latest used
+    store.put("C", look, [ValueRead("C1", 90.0)])
+    assert store.get("B", look) is None and store.get("A", look) == (origin_a, a1)
     assert store.get("A", 255 - look) is None  # same text, other pixels: not the same value
     for n in range(STORE_LOOKS + 3):
-        store.put("A", np.full((24, 256), n * 10, np.uint8), [(f"A{n}", 90.0)])
+        store.put("A", np.full((24, 256), n * 10, np.uint8), [ValueRead(f"A{n}", 90.0)])
     assert len(store) <= 2 * STORE_LOOKS
+
+
+def test_a_look_read_long_ago_is_read_again() -> None:
+    """The serial vote wants readings from several frames: a look older than REUSE_S is not
+    reused, and its new reading gets a new origin."""
+    store = RereadStore()
+    look = np.zeros((24, 256), np.uint8)
+    first = store.put("A", look, [ValueRead("A1", 90.0)], time_s=10.0)
+    assert store.get("A", look, 10.0 + REUSE_S / 2) is not None
+    assert store.get("A", look, 10.0 + REUSE_S * 2) is None
+    assert store.put("A", look, [ValueRead("A1", 90.0)], time_s=12.5) != first
 
 
 def test_split_work_keeps_the_order() -> None:

@@ -81,3 +81,21 @@ def test_without_a_record_the_value_is_fused() -> None:
     odd = RECORD[:3] + "9" + RECORD[4:]
     d = fuse(_reads(RECORD, range(3)) + _reads(odd, [5]))
     assert d.value == RECORD
+
+
+def test_a_lookalike_difference_never_accuses() -> None:
+    shown = RECORD[:9] + "D" + RECORD[10:]  # 0 and D: a font confusion, read alike every time
+    d = fuse(_reads(shown, range(5)), RECORD)
+    assert d.outcome is Outcome.UNSURE
+
+
+def test_the_records_character_read_once_confidently_contests_the_difference() -> None:
+    shown = RECORD[:6] + "K" + RECORD[7:]
+    reads = _reads(shown, range(1, 7)) + [Reading(RECORD, 1, 95.0)]  # frame 1 also read it right
+    assert fuse(reads, RECORD).outcome is Outcome.UNSURE
+
+
+def test_a_lookalike_read_both_ways_supports_the_record() -> None:
+    misread = RECORD[:9] + "D" + RECORD[10:]
+    d = fuse(_reads(misread, range(4)) + _reads(RECORD, [7, 8]), RECORD)
+    assert d.outcome is Outcome.MATCH
