@@ -8,7 +8,8 @@ from pathlib import Path
 from types import MappingProxyType
 
 from pipeline import evidence as evidence_writer
-from pipeline import integrity, verdict
+from pipeline import verdict
+from pipeline.continuity import check as continuity
 from pipeline.detectors import ALL, Context, Detection
 from pipeline.models import UNKNOWN_APP, Claim, Finding, Reason, Report, StepName, Verdict
 from pipeline.ocr import READ_THREADS, OcrEngine, default_engine
@@ -86,12 +87,21 @@ def analyse_file(
         by_step[module.STEP] = module.detect(ctx, MappingProxyType(dict(by_step)))
     detections = list(by_step.values())
     findings: list[Finding] = [f for d in detections for f in d.findings]
+    found = [d.step for d in detections if d.step.found and d.step.start_s is not None]
+    span = (
+        (min(s.start_s or 0.0 for s in found), max(s.end_s or s.start_s or 0.0 for s in found))
+        if found
+        else None
+    )
+    seen = continuity.check(tl, Path(path), span)
+    uncertain = [u for d in detections for u in d.uncertain] + seen.doubts
     order = verdict.order_finding(detections)
-    if order:
+    if order and seen.findings:
+        # A proven cut explains the order it produced: told apart, the order is not sure.
+        uncertain.append(f"{order.message}, in an edited recording")
+    elif order:
         findings.append(order)
-    edits, edit_doubts = integrity.check(tl)
-    findings += edits
-    uncertain = [u for d in detections for u in d.uncertain] + edit_doubts
+    findings += seen.findings
     decided, reasons, doubts = verdict.decide(findings, uncertain, detections)
     timings["decide"] = round((time.perf_counter() - t) * 1000, 1)
 
@@ -105,6 +115,7 @@ def analyse_file(
         video=info,
         steps=[d.step for d in detections],
         serials=[s for d in detections for s in d.serials],
+        continuity=[f.text for f in seen.followed],
         timings=timings,
     )
     if evidence_dir is not None:

@@ -14,6 +14,7 @@ it are cut: a dark picture edge is not a bar.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
@@ -137,10 +138,22 @@ class FrameLike(Protocol):
     def limited_range(self) -> bool: ...
 
 
-def app_frames(frames: Iterable[FrameLike], quarter_turns: int = 0) -> Iterator[AppFrame]:
+def app_frames(frames: Iterable[FrameLike], quarter_turns: int | None = None) -> Iterator[AppFrame]:
     """The frames cut to the app's rectangle. The first few are held back until the rectangle is
     settled (about two seconds of samples: a few decoded frames in memory), then all flow
-    through; a recording without bars is passed through uncut."""
+    through; a recording without bars is passed through uncut. ``quarter_turns``: counter-
+    clockwise turns to display the picture upright; by default from the first frame's
+    ``rotation`` (the container's display matrix)."""
+    frames = iter(frames)
+    first = next(frames, None)
+    if first is None:
+        return
+    if quarter_turns is None:
+        quarter_turns = round(getattr(first, "rotation", 0) / 90) % 4
+    yield from _cut(itertools.chain([first], frames), quarter_turns)
+
+
+def _cut(frames: Iterable[FrameLike], quarter_turns: int) -> Iterator[AppFrame]:
     finder = RectFinder()
     held: list[FrameLike] = []
     rect: Rect | None = None

@@ -30,6 +30,9 @@ REFRESH_S = 2.0  # re-read a slowly changing screen this often
 IDLE_REFRESH_S = 5.0  # and a static one this often (a clock may still tick)
 SCROLLING_SCREENS = frozenset({ScreenKind.STATUS_LIST, ScreenKind.ABOUT, ScreenKind.SETTINGS})
 SCROLL_REFRESH_S = 0.75
+# The About page is read again this often while it stays: the serial vote needs readings from
+# several frames, not one frame's (``serial_vote``).
+ABOUT_REFRESH_S = 1.0
 PAN_SHIFT = 0.5  # thumbnail rows of vertical shift between samples that mean "panning"
 FULL_REFRESH_S = 10.0  # a camera view re-read through its top bar only is read in full this often
 TINY = (32, 18)
@@ -143,13 +146,22 @@ class FramePlanner:
             and change(self.read_thumb, held.thumb) > SLIGHT_CHANGE
         )
 
-    def due(self, new_screen: bool, time_s: float, since_read_s: float, since_read: float) -> bool:
+    def due(
+        self,
+        new_screen: bool,
+        time_s: float,
+        since_read_s: float,
+        since_read: float,
+        last_screen: ScreenKind | None = None,
+    ) -> bool:
         """Read now: the first sample, a new screen that settled, a slowly changing screen
-        unread for REFRESH_S, or any screen unread for IDLE_REFRESH_S (a clock may tick)."""
+        unread for REFRESH_S, an About page unread for ABOUT_REFRESH_S, or any screen unread
+        for IDLE_REFRESH_S (a clock may tick)."""
         return (
             self.read_thumb is None
             or (new_screen and not self.settling(time_s))
             or (since_read_s >= REFRESH_S and since_read >= SLIGHT_CHANGE)
+            or (last_screen is ScreenKind.ABOUT and not new_screen and since_read_s >= ABOUT_REFRESH_S)
             or since_read_s >= IDLE_REFRESH_S
         )
 
@@ -173,7 +185,7 @@ class FramePlanner:
         read_held = self.held if new_screen and self.held_is_settled_state() else None
         if read_held is not None:
             self._mark_read(read_held)
-        read_now = self.due(new_screen, time_s, since_read_s, since_read)
+        read_now = self.due(new_screen, time_s, since_read_s, since_read, last_screen)
         if read_now:
             self._mark_read(sample)
         self.held = None if read_now else sample

@@ -87,12 +87,39 @@ def _frame_votes(reads: list[Reading], length: int) -> dict[int, list[tuple[str,
     return out
 
 
-def fuse(reads: list[Reading], expected: str | None = None) -> Decision:
-    """The fused serial and, when the record is given, how it compares with the record."""
+def _distance(a: str, b: str) -> int:
+    return sum(x != y for x, y in zip(a, b, strict=True)) if len(a) == len(b) else max(len(a), len(b))
+
+
+def _cluster(reads: list[Reading], expected: str | None) -> list[Reading]:
+    """The reads of one serial: a position-by-position vote over two different serials (a
+    label paired with the next row's value on some frames) would make a chimera of both. Reads
+    are grouped by closeness; the group read on the most frames is the serial shown."""
+    groups: list[list[Reading]] = []
+    for r in sorted(reads, key=lambda r: -r.confidence):
+        for g in groups:
+            if _distance(g[0].text, r.text) <= max(3, len(r.text) // 4):
+                g.append(r)
+                break
+        else:
+            groups.append([r])
+
+    def rank(g: list[Reading]) -> tuple[int, int]:
+        near = -min(_distance(r.text, expected) for r in g) if expected else 0
+        return len({r.frame for r in g}), near
+
+    return max(groups, key=rank)
+
+
+def fuse(reads: list[Reading], expected: str | None = None, exclude: tuple[str, ...] = ()) -> Decision:
+    """The fused serial and, when the record is given, how it compares with the record.
+    ``exclude``: serials known to belong to another row (the other role's record and reading):
+    reads close to one of them are that row's value paired with this label, and are dropped."""
+    others = [serials.normalise(x) for x in exclude if x]
     valid = [
         Reading(serials.normalise(r.text), r.frame, r.confidence, r.symbols)
         for r in reads
-        if serials.is_valid(r.text)
+        if serials.is_valid(r.text) and not any(_distance(serials.normalise(r.text), o) <= 3 for o in others)
     ]
     if not valid:
         return Decision(None, Outcome.UNREAD)
@@ -101,7 +128,9 @@ def fuse(reads: list[Reading], expected: str | None = None) -> Decision:
     for r in valid:
         frames_by_length[len(r.text)].add(r.frame)
     length = max(frames_by_length, key=lambda n: (len(frames_by_length[n]), n == len(want or "")))
-    chosen = [r for r in valid if len(r.text) == length]
+    chosen = _cluster(
+        [r for r in valid if len(r.text) == length], want if want and len(want) == length else None
+    )
     per_frame = _frame_votes(chosen, length)
     value_chars: list[str] = []
     votes: dict[int, dict[str, int]] = {}

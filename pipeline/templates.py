@@ -27,6 +27,8 @@ class SerialLabels(BaseModel):
     rc: list[str]
     aircraft: list[str]
     other: list[str] = Field(default_factory=list)
+    # The drone's own name on the About page: not a serial, but it stays the same all take long.
+    device_name: list[str] = Field(default_factory=list)
 
 
 class CalibrationWords(BaseModel):
@@ -53,7 +55,6 @@ class CameraWords(BaseModel):
     min_satellites: int = 8
     # A ready status naming a GPS fix ("Ready to Go (GPS)"), lower case, as part of a word:
     # strong GPS, with less confidence, when the satellite count is unreadable.
-    gps_fix: list[str] = Field(default_factory=list)
 
 
 class Template(BaseModel):

@@ -18,16 +18,19 @@ import cv2
 import numpy as np
 
 from pipeline import preprocess
+from pipeline.continuity import scene
+from pipeline.frame_rect import AppFrame, app_frames
 from pipeline.ocr import OcrEngine
 from pipeline.reading import Observation, ScreenKind, ScreenReader
 from pipeline.reading.work import SIDE_THREADS
 from pipeline.schedule import FramePlanner, ReadMode, Sample, onset
 from pipeline.templates import Template
-from pipeline.video import Frame, sample_frames
+from pipeline.video import sample_frames
 
 log = logging.getLogger(__name__)
 
 SAMPLES_PER_SECOND = 4.0
+SCENE_EVERY_S = 1.0
 EVIDENCE_WIDTH = 1280
 
 Progress = Callable[[float, str], None]
@@ -40,8 +43,10 @@ class Timeline:
     samples: list[Sample] = field(default_factory=list)
     observations: list[Observation] = field(default_factory=list)
     images: dict[int, bytes] = field(default_factory=dict)  # observation index -> JPEG
-    frame_size: tuple[int, int] = (0, 0)
+    frame_size: tuple[int, int] = (0, 0)  # of the app's rectangle (``frame_rect``)
     thumb_height: int = 0
+    # The middle of the live picture about once a second, for the scene check (``continuity``).
+    scenes: list[tuple[float, np.ndarray]] = field(default_factory=list)
 
 
 @contextmanager
@@ -71,7 +76,7 @@ def build_timeline(
     def last_screen() -> ScreenKind | None:
         return tl.observations[-1].screen if tl.observations else None
 
-    def read(sample: Sample, frame: Frame, new_screen: bool = True) -> None:
+    def read(sample: Sample, frame: AppFrame, new_screen: bool = True) -> None:
         previous = tl.observations[-1] if tl.observations else None
         mode = planner.read_mode(sample, new_screen, previous.screen if previous else None)
         if mode is ReadMode.BAR and previous is not None:
@@ -87,12 +92,16 @@ def build_timeline(
         if keep_images:
             tl.images[sample.observation] = _jpeg(frame.image)
 
-    held: Frame | None = None
-    for frame in sample_frames(path, SAMPLES_PER_SECOND):
+    held: AppFrame | None = None
+    next_scene_t = 0.0
+    for frame in app_frames(sample_frames(path, SAMPLES_PER_SECOND)):
         luma = frame.grey
         if not tl.frame_size[0]:
             tl.frame_size = (luma.shape[1], luma.shape[0])
         thumb = preprocess.thumbnail_of_luma(luma, frame.limited_range)
+        if frame.time_s >= next_scene_t:
+            tl.scenes.append((frame.time_s, scene.picture_of_luma(luma)))
+            next_scene_t = frame.time_s + SCENE_EVERY_S
         tl.thumb_height = thumb.shape[0]
         sample, plan = planner.offer(frame.time_s, thumb, last_screen())
         log.debug(

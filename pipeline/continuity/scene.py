@@ -53,6 +53,22 @@ class SceneCheck:
     best: tuple[float, ...]  # per segment, its best correlation with any other segment
 
 
+SCENE_WIDTH = 320  # pixels of the picture kept per view: enough detail to tell two places apart
+
+
+def picture_of_luma(luma: np.ndarray) -> np.ndarray:
+    """The middle of the picture from a frame's luma, small (kept for the whole video)."""
+    h, w = luma.shape[:2]
+    small = cv2.resize(luma, (SCENE_WIDTH, max(1, round(SCENE_WIDTH * h / w))), interpolation=cv2.INTER_AREA)
+    return picture_of(small)
+
+
+def _detail(picture: np.ndarray) -> np.ndarray:
+    """Fine structure only: two landscapes share a sky above a ground, a place has its own edges."""
+    p = picture.astype(np.float32)
+    return cv2.GaussianBlur(p, (0, 0), 1.0) - cv2.GaussianBlur(p, (0, 0), 4.0)
+
+
 def picture_of(thumb: np.ndarray) -> np.ndarray:
     """The middle of a grey thumbnail of the app's rectangle."""
     h, w = thumb.shape[:2]
@@ -67,10 +83,10 @@ def similarity(a: np.ndarray, b: np.ndarray) -> float:
         h, w = x.shape[:2]
         ph, pw = int(h * PATCH), int(w * PATCH)
         y0, x0 = (h - ph) // 2, (w - pw) // 2
-        patch = x[y0 : y0 + ph, x0 : x0 + pw].astype(np.float32)
+        patch = _detail(x)[y0 : y0 + ph, x0 : x0 + pw]
         if patch.std() < 1e-3:
             continue
-        scores = cv2.matchTemplate(y.astype(np.float32), patch, cv2.TM_CCOEFF_NORMED)
+        scores = cv2.matchTemplate(_detail(y), patch, cv2.TM_CCOEFF_NORMED)
         best = max(best, float(scores.max()))
     return best
 

@@ -19,7 +19,9 @@ STEP = StepName.RC_SERIAL
 MAX_EVIDENCE = 3
 
 
-def _check(ctx: Context, role: str, expected: str | None) -> tuple[SerialCheck, Decision, list[int]]:
+def _check(
+    ctx: Context, role: str, expected: str | None, exclude: tuple[str, ...] = ()
+) -> tuple[SerialCheck, Decision, list[int]]:
     reads: list[Reading] = []
     where: dict[int, list[int]] = {}  # origin -> observations that carry it
     raws: list[str] = []
@@ -32,7 +34,7 @@ def _check(ctx: Context, role: str, expected: str | None) -> tuple[SerialCheck, 
             where.setdefault(read.origin, [])
             if i not in where[read.origin]:
                 where[read.origin].append(i)
-    decision = fuse(reads, expected)
+    decision = fuse(reads, expected, exclude)
     check = SerialCheck(
         role=role,
         read=decision.value,
@@ -63,8 +65,13 @@ def _label_seen(ctx: Context, role: str) -> list[int]:
 
 
 def detect(ctx: Context, earlier: Earlier) -> Detection:
-    rc, rc_vote, rc_where = _check(ctx, "rc", ctx.claim.rc_sn)
-    aircraft, ac_vote, ac_where = _check(ctx, "aircraft", ctx.claim.aircraft_sn)
+    # A label paired with the next row's value on some frames reads the other serial: each
+    # role's vote leaves out reads of the other role's record and first reading.
+    claim = ctx.claim
+    first_rc = _check(ctx, "rc", claim.rc_sn, (claim.aircraft_sn or "",))[1].value or ""
+    first_ac = _check(ctx, "aircraft", claim.aircraft_sn, (claim.rc_sn,))[1].value or ""
+    rc, rc_vote, rc_where = _check(ctx, "rc", claim.rc_sn, (claim.aircraft_sn or "", first_ac))
+    aircraft, ac_vote, ac_where = _check(ctx, "aircraft", claim.aircraft_sn, (claim.rc_sn, first_rc))
     about = indices(ctx, ScreenKind.ABOUT)
     ev = []
     for i in rc_where[:MAX_EVIDENCE]:

@@ -62,6 +62,7 @@ class SerialRead:
 class AboutFacts:
     serials: tuple[SerialRead, ...] = ()
     roles: frozenset[str] = frozenset()  # serial labels seen on the page ("rc", "aircraft"), value or not
+    device_name: str | None = None  # the value beside the device-name label, as read
 
 
 class RereadStore:
@@ -122,6 +123,19 @@ def _label_match(phrase: str, text: str) -> bool:
     )
 
 
+def device_name(lines: Sequence[OcrLine], tpl: Template) -> str | None:
+    """The text on the row of the device-name label, right of it."""
+    for label in lines:
+        if not any(_label_match(p, label.text) for p in tpl.serial_labels.device_name):
+            continue
+        cy = centre_y(label)
+        right = [x for x in lines if x is not label and x.x > label.x + label.w * 0.5]
+        row = [x for x in right if abs(centre_y(x) - cy) <= max(label.h, x.h) * 0.6]
+        if row:
+            return " ".join(x.text for x in sorted(row, key=lambda x: x.x)).strip() or None
+    return None
+
+
 def value_beside(label: OcrLine, lines: Sequence[OcrLine]) -> OcrLine | None:
     cy = centre_y(label)
     best = None
@@ -178,7 +192,7 @@ class SerialReader:
         if frame.shape[0] > self._full_res_above:
             lines = self._serial_rows_full_res(frame, lines, tpl)
         roles = frozenset(r for r in (serial_role(x.text, tpl) for x in lines) if r in ("rc", "aircraft"))
-        return AboutFacts(tuple(self.read_serials(frame, lines, tpl, time_s)), roles)
+        return AboutFacts(tuple(self.read_serials(frame, lines, tpl, time_s)), roles, device_name(lines, tpl))
 
     def _serial_rows_full_res(self, frame: np.ndarray, lines: list[OcrLine], tpl: Template) -> list[OcrLine]:
         """Serials are what the About page is for: their rows are read again at full

@@ -65,7 +65,7 @@ class BarFacts:
     errors: tuple[tuple[str, OcrLine], ...] = ()  # (phrase, line)
     satellites: int | None = None
     satellites_warm: bool = False  # the count was drawn red, orange or yellow: weak GPS
-    warm_glyphs: bool = False  # red, orange or yellow text or icons right of the status pill
+    battery: int | None = None  # the aircraft battery percentage shown on the right of the bar
     clock: ClockReading | None = None  # the phone's clock, when the bar read took it in
 
 
@@ -74,11 +74,12 @@ def bar_facts(
     top_lines: Sequence[OcrLine],
     tpl: Template,
     warm_lines: Sequence[OcrLine] = (),
-    warm_seen: bool = False,
+    right_lines: Sequence[OcrLine] = (),
 ) -> BarFacts:
     """``warm_lines``: the bar's red, orange and yellow text, read apart (see
-    ``TopBarReader.warm_lines``); a satellite count among them is a weak-GPS count, and warm
-    glyphs there at all (``warm_seen``) mean the app is warning about something."""
+    ``TopBarReader.warm_lines``); a satellite count among them is a weak-GPS count. ``right_lines``:
+    the bar's right side read as bright text on its neighbourhood, for the count and the
+    battery when the status read lost them."""
     h, w = frame.shape[:2]
     clock = first_clock([x for x in top_lines if centre_y(x) < h * PHONE_BAR])
     bar = [x for x in top_lines if h * APP_BAR[0] <= centre_y(x) <= h * APP_BAR[1]]
@@ -111,6 +112,7 @@ def bar_facts(
             if error:
                 errors.append((error, line))
     warm = [x for x in warm_lines if h * APP_BAR[0] <= centre_y(x) <= h * APP_BAR[1]]
+    right = [x for x in right_lines if h * APP_BAR[0] <= centre_y(x) <= h * APP_BAR[1]]
     warm_count = _satellites(warm, None, w, h)
     return BarFacts(
         text=text,
@@ -119,9 +121,9 @@ def bar_facts(
         ready=ready_now,
         gps_weak_words=tuple(weak_words),
         errors=tuple(errors),
-        satellites=warm_count if warm_count is not None else _satellites(bar, text, w, h),
+        satellites=warm_count if warm_count is not None else _satellites([*bar, *right], text, w, h),
         satellites_warm=warm_count is not None,
-        warm_glyphs=warm_seen,
+        battery=_battery(bar, w) if _battery(bar, w) is not None else _battery(right, w),
         clock=clock,
     )
 
@@ -145,6 +147,25 @@ def _satellites(bar: list[OcrLine], status_text: str | None, w: int, h: int) -> 
                 if x > w * 0.35:
                     candidates.append((x, value))
     return min(candidates)[1] if candidates else None
+
+
+_PERCENT_VALUE = re.compile(r"(?<![\d.])(\d{1,3})\s?%")
+
+
+def _battery(bar: Sequence[OcrLine], w: int) -> int | None:
+    """The first percentage right of the bar's middle: the aircraft battery in both apps."""
+    for line in sorted(bar, key=lambda x: x.x):
+        if line.x + line.w < w * 0.5:
+            continue
+        m = _PERCENT_VALUE.search(line.text)
+        if m and int(m.group(1)) <= 100:
+            return int(m.group(1))
+    return None
+
+
+def phone_battery(lines: Sequence[OcrLine], w: int) -> int | None:
+    """The phone's own battery percentage, right of the middle of its status strip."""
+    return _battery(lines, w)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ class Observation:
     screen: ScreenKind
     template: Template | None = None
     clock: ClockReading | None = None  # the phone's clock
+    phone_battery: int | None = None  # the phone's battery percentage, beside its clock
     bar: BarFacts | None = None  # the app's top bar, when it was read
     facts: ScreenFacts | None = None  # what the screen itself says (see ``reading.facts``)
     app_scores: Mapping[str, int] = field(default_factory=dict)
@@ -37,6 +38,10 @@ class Observation:
     @property
     def serials(self) -> tuple[SerialRead, ...]:
         return self.facts.serials if isinstance(self.facts, AboutFacts) else ()
+
+    @property
+    def device_name(self) -> str | None:
+        return self.facts.device_name if isinstance(self.facts, AboutFacts) else None
 
     @property
     def serial_roles(self) -> frozenset[str]:

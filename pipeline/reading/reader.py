@@ -22,6 +22,7 @@ from pipeline.reading.facts import (
     calibration_facts,
     camera_facts,
     first_clock,
+    phone_battery,
     status_facts,
 )
 from pipeline.reading.observation import Observation, ScreenFacts
@@ -49,17 +50,23 @@ class ScreenReader:
         strip go to a side thread while this one reads the page (Tesseract releases the GIL)."""
         strips = self._pool.submit(self._clock_only if after_page else self._bar_and_clock, frame)
         lines = self.page.lines(frame)
-        (top_lines, warm), clock_lines = strips.result()
+        (top_lines, warm, right), clock_lines = strips.result()
         texts = [x.text for x in lines if sum(c.isalpha() for c in x.text) >= MIN_WORD_LETTERS]
         # The app's name and logo words come mostly from its bar: the last one read stands in.
         bar_lines = top_lines if top_lines is not None else self.bar.last_lines
         found = classify(self.templates, texts, [x.text for x in bar_lines])
         kind, tpl = found.kind, found.template
         if top_lines is None and not kind.is_page:
-            top_lines, warm = self.bar.lines(frame), self.bar.warm_lines(frame)
+            top_lines, warm, right = (
+                self.bar.lines(frame),
+                self.bar.warm_lines(frame),
+                self.bar.right_lines(frame),
+            )
         bar: BarFacts | None = None
         if top_lines is not None:
-            bar = bar_facts(frame, top_lines, tpl, warm.lines if warm else (), bool(warm and warm.seen))
+            bar = bar_facts(
+                frame, top_lines, tpl, warm.lines if warm else (), bool(warm and warm.seen), right or ()
+            )
             self.bar.bottom = bar.bottom  # not found: the next read takes the whole band again
             self.bar.last_lines = top_lines
         if kind is ScreenKind.UNKNOWN and bar is not None and (bar.text or bar.satellites is not None):
@@ -69,6 +76,7 @@ class ScreenReader:
             screen=kind,
             template=tpl,
             clock=first_clock(clock_lines) or (bar.clock if bar else None),
+            phone_battery=phone_battery(clock_lines, 2 * frame.shape[1]),  # the strip is read enlarged twice
             bar=bar,
             facts=self._facts(kind, frame, lines, top_lines or [], tpl, time_s),
             app_scores=found.app_scores,
@@ -79,10 +87,12 @@ class ScreenReader:
         the top bar (status, satellites), about a fifth of the cost of a full read. The picture
         under the bar keeps moving, so without this a long camera hold would be read in full
         every time."""
-        (top_lines, warm), clock_lines = self._bar_and_clock(frame)
+        (top_lines, warm, right), clock_lines = self._bar_and_clock(frame)
         tpl = previous.template
         bar = (
-            bar_facts(frame, top_lines, tpl, warm.lines if warm else (), bool(warm and warm.seen))
+            bar_facts(
+                frame, top_lines, tpl, warm.lines if warm else (), bool(warm and warm.seen), right or ()
+            )
             if tpl is not None
             else None
         )
@@ -92,6 +102,7 @@ class ScreenReader:
             screen=previous.screen,
             template=previous.template,
             clock=first_clock(clock_lines) or (bar.clock if bar else None),
+            phone_battery=phone_battery(clock_lines, 2 * frame.shape[1]),  # the strip is read enlarged twice
             bar=bar,
             light=True,
         )
@@ -115,9 +126,12 @@ class ScreenReader:
             return self.serials.facts(frame, lines, tpl, time_s)
         return None
 
-    def _bar_and_clock(self, frame: np.ndarray) -> tuple[tuple[list[OcrLine], WarmText], list[OcrLine]]:
-        """The bar (white text, then warm-coloured text) and the clock strip."""
-        return (self.bar.lines(frame), self.bar.warm_lines(frame)), self.clock.lines(frame)
+    def _bar_and_clock(
+        self, frame: np.ndarray
+    ) -> tuple[tuple[list[OcrLine], WarmText, list[OcrLine]], list[OcrLine]]:
+        """The bar (its status line, its warm-coloured text, its right side) and the clock."""
+        bar = self.bar
+        return (bar.lines(frame), bar.warm_lines(frame), bar.right_lines(frame)), self.clock.lines(frame)
 
-    def _clock_only(self, frame: np.ndarray) -> tuple[tuple[None, None], list[OcrLine]]:
-        return (None, None), self.clock.lines(frame)
+    def _clock_only(self, frame: np.ndarray) -> tuple[tuple[None, None, None], list[OcrLine]]:
+        return (None, None, None), self.clock.lines(frame)

@@ -81,6 +81,22 @@ class TopBarReader:
         band = preprocess.min_channel(frame[: min(bottom, int(frame.shape[0] * APP_BAR[1]))])
         return self.memory.read("bar-to-status", band, lambda grey: ocr(self._engine, 255 - grey))
 
+    def right_lines(self, frame: np.ndarray) -> list[OcrLine]:
+        """The right of the bar (satellites, link bars, battery), as bright text against its
+        neighbourhood. White text over a bright sky has no contrast in the minimum channel the
+        bar read uses: the satellite count was lost there on a daylight picture."""
+        h, w = frame.shape[:2]
+        top = int(h * APP_BAR[0])
+        bottom = int(h * APP_BAR[1]) if self.bottom is None else min(self.bottom, int(h * APP_BAR[1]))
+        x0 = int(w * RIGHT_FROM_X)
+        band = frame[top:bottom, x0:]
+        if band.size == 0:
+            return []
+        binary = preprocess.local_bright_text(band, frame_height=h)
+        return self.memory.read(
+            "bar-right", binary, lambda b: ocr(self._engine, b, x0, top, dark_on_light=True)
+        )
+
     def warm_lines(self, frame: np.ndarray) -> WarmText:
         """Red, orange and yellow text on the right of the bar. The bar read above takes the
         minimum channel, where white text shines and coloured text vanishes; a satellite count
@@ -128,6 +144,7 @@ class WarmText:
 
 
 WARM_FROM_X = 0.3  # of the width: the status pill on the left has a colour of its own
+RIGHT_FROM_X = 0.35  # of the width: where the bar's signal and battery readouts begin
 WARM_MIN_PIXELS = 40
 GLYPH_MAX = (0.05, 0.06)  # of the frame's height and width: larger warm shapes are banners, pills
 

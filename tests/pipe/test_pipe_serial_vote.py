@@ -99,3 +99,15 @@ def test_a_lookalike_read_both_ways_supports_the_record() -> None:
     misread = RECORD[:9] + "D" + RECORD[10:]
     d = fuse(_reads(misread, range(4)) + _reads(RECORD, [7, 8]), RECORD)
     assert d.outcome is Outcome.MATCH
+
+
+def test_another_rows_serial_makes_no_chimera() -> None:
+    other = "1581FB71CL0FKKSRDVPS"  # the RC's value, paired with the aircraft label on some frames
+    d = fuse(_reads(other, range(4)) + _reads(RECORD, [7, 8]), RECORD, exclude=(other,))
+    assert d.outcome is Outcome.MATCH and d.value == RECORD
+
+
+def test_two_serials_vote_apart() -> None:
+    other = "1581FB71CL0FKKSRDVPS"
+    d = fuse(_reads(other, range(4)) + _reads(RECORD, [7, 8]))
+    assert d.value == other  # the serial read on most frames, never a mix of both
