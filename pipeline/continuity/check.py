@@ -13,6 +13,7 @@ too: a cut could hide there, and "could not tell" is never an approval.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +29,7 @@ MAX_BLIND_S = 30.0  # longest stretch with no continuity signal before it is a d
 SIGNAL_GAP_S = 20.0  # readings of one signal further apart than this do not follow what is between
 EDGE_S = 0.4  # seconds at each end of a camera segment left out of the scene check (transitions)
 NAME_SIMILAR = 0.75  # difflib ratio above which two device-name reads are one name misread
+TILT_SHARE = 0.08  # of the picture height: a view shifted further by the gimbal is not compared
 
 
 @dataclass(frozen=True)
@@ -73,10 +75,32 @@ def camera_segments(tl: Timeline) -> list[scene.Segment]:
             j += 1
         start = obs[i].start_s
         end = obs[j + 1].start_s if j + 1 < len(obs) else end_of_video
-        views = tuple(scene.View(t, pic) for t, pic in tl.scenes if start + EDGE_S <= t <= end - EDGE_S)
+        level = _level_times(tl, start, end)
+        views = tuple(
+            scene.View(t, pic) for t, pic in tl.scenes if start + EDGE_S <= t <= end - EDGE_S and level(t)
+        )
         segments.append(scene.Segment(start, end, views))
         i = j + 1
     return segments
+
+
+def _level_times(tl: Timeline, start: float, end: float) -> Callable[[float], bool]:
+    """Whether the gimbal is near where it was at ``start``: the picture's vertical shift summed
+    since then stays small. A view tilted far down shows another part of the same place, which
+    no shift search of a picture's middle can match; such views are left out."""
+    offsets: list[tuple[float, float]] = []
+    total = 0.0
+    for s in tl.samples:
+        if start <= s.time_s <= end:
+            total += s.shift_y
+            offsets.append((s.time_s, total))
+    limit = TILT_SHARE * max(1, tl.thumb_height)
+
+    def level(t: float) -> bool:
+        before = [o for at, o in offsets if at <= t]
+        return abs(before[-1]) <= limit if before else True
+
+    return level
 
 
 def _scene(tl: Timeline, out: Continuity) -> None:
