@@ -102,6 +102,11 @@ def detect(ctx: Context, earlier: Earlier) -> Detection:
     held = end - start
     strong = [i for i in run if states[i] is Gps.STRONG]
     sats = [s for s in (obs[i].top.satellites for i in strong) if s is not None]
+    after = (
+        " after the flight status check"
+        if found_at(earlier, StepName.FLIGHT_STATUS, "end") is not None
+        else ""
+    )
     if held < MIN_HOLD_S:
         ev = [evidence(ctx, run[0], "camera view")]
         step = StepResult(
@@ -109,7 +114,7 @@ def detect(ctx: Context, earlier: Earlier) -> Detection:
             found=False,
             start_s=round(start, 2),
             end_s=round(end, 2),
-            detail=f"camera view held {held:.1f}s after the flight status check, less than {MIN_HOLD_S:.0f}s",
+            detail=f"camera view held {held:.1f}s{after}, less than {MIN_HOLD_S:.0f}s",
             evidence=ev,
         )
         return Detection(

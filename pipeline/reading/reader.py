@@ -64,9 +64,7 @@ class ScreenReader:
             )
         bar: BarFacts | None = None
         if top_lines is not None:
-            bar = bar_facts(
-                frame, top_lines, tpl, warm.lines if warm else (), bool(warm and warm.seen), right or ()
-            )
+            bar = bar_facts(frame, top_lines, tpl, warm.lines if warm else (), right or ())
             self.bar.bottom = bar.bottom  # not found: the next read takes the whole band again
             self.bar.last_lines = top_lines
         if kind is ScreenKind.UNKNOWN and bar is not None and (bar.text or bar.satellites is not None):
@@ -90,9 +88,7 @@ class ScreenReader:
         (top_lines, warm, right), clock_lines = self._bar_and_clock(frame)
         tpl = previous.template
         bar = (
-            bar_facts(
-                frame, top_lines, tpl, warm.lines if warm else (), bool(warm and warm.seen), right or ()
-            )
+            bar_facts(frame, top_lines, tpl, warm.lines if warm else (), right or ())
             if tpl is not None
             else None
         )

@@ -69,10 +69,10 @@ def app_words_in(source: str) -> list[str]:
 
 def test_the_templates_hold_the_rules_that_once_were_code() -> None:
     """The check finds what it is for: the rules this refactor moved out of the code."""
-    old = 'if "calib" in t.lower(): pass\nneeds_end = app == "dji_go4"\nx = "gps" in bar\n'
+    old = 'if "calib" in t.lower(): pass\nneeds_end = app == "dji_go4"\nx = "ATTI" in bar\n'
     hits = app_words_in(old)
     assert any("'calib'" in h for h in hits) and any("'dji_go4'" in h for h in hits)
-    assert any("'gps'" in h for h in hits)
+    assert any("'ATTI'" in h for h in hits)
     assert app_words_in('msg = f"the {title} list was not seen"\n') == []
 
 

@@ -63,14 +63,21 @@ def camera(
 
 
 def about(
-    t: float, *, rc: str | None = RC_SN, aircraft: str | None = AIRCRAFT_SN, conf: float = 91
+    t: float,
+    *,
+    rc: str | None = RC_SN,
+    aircraft: str | None = AIRCRAFT_SN,
+    conf: float = 91,
+    labels: frozenset[str] = frozenset(),
 ) -> Observation:
     reads = []
     for role, value, y in (("rc", rc, 300), ("aircraft", aircraft, 200)):
         if value is not None:
             label = line("Remote Controller SN" if role == "rc" else "Aircraft SN", y=y)
-            reads.append(SerialRead(role, value, conf, label, line(value, x=900, y=y)))
-    return Observation(time_s=t, screen=ScreenKind.ABOUT, facts=AboutFacts(tuple(reads)))
+            # Each About observation is a reading of its own (its own origin).
+            reads.append(SerialRead(role, value, conf, label, line(value, x=900, y=y), origin=int(t * 100)))
+    roles = frozenset(role for role, value in (("rc", rc), ("aircraft", aircraft)) if value is not None)
+    return Observation(time_s=t, screen=ScreenKind.ABOUT, facts=AboutFacts(tuple(reads), roles | labels))
 
 
 def calibration(
