@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pipeline.detectors.base import Context, Detection, Earlier, evidence, found_at, indices, runs
+from pipeline.detectors.base import Context, Detection, Earlier, evidence, found_step, indices, runs
 from pipeline.models import Finding, Reason, StepName, StepResult
 from pipeline.reading import Observation, ScreenKind
 from pipeline.templates import CameraWords
@@ -74,7 +74,8 @@ def strong_holds(ctx: Context) -> tuple[list[Hold], list[int]]:
 def detect(ctx: Context, earlier: Earlier) -> Detection:
     obs = ctx.timeline.observations
     words = ctx.template.camera
-    status_at = found_at(earlier, StepName.FLIGHT_STATUS, "start")
+    status = found_step(earlier, StepName.FLIGHT_STATUS)
+    status_at = (status.start_s or 0.0) if status is not None else None
     holds, weak_seen = strong_holds(ctx)
     long_enough = [h for h in holds if h[1] - h[0] >= MIN_HOLD_S]
     after_status = [h for h in long_enough if status_at is None or h[0] >= status_at]
