@@ -54,13 +54,10 @@ class Detector(Protocol):
     def detect(self, ctx: Context, earlier: Earlier) -> Detection: ...
 
 
-def found_at(earlier: Earlier, step: StepName, when: str) -> float | None:
-    """``start`` or ``end`` time of an earlier step that was found (0.0 if it has none)."""
+def found_step(earlier: Earlier, step: StepName) -> StepResult | None:
+    """An earlier step's result, if that step was found."""
     det = earlier.get(step)
-    if det is None or not det.step.found:
-        return None
-    value = det.step.start_s if when == "start" else det.step.end_s
-    return value or 0.0
+    return det.step if det is not None and det.step.found else None
 
 
 def indices(ctx: Context, *screens: ScreenKind) -> list[int]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pipeline.detectors.base import Context, Detection, Earlier, evidence, found_at, indices, runs
+from pipeline.detectors.base import Context, Detection, Earlier, evidence, found_step, indices, runs
 from pipeline.models import Finding, Reason, StepName, StepResult
 from pipeline.reading import Observation, ScreenKind
 from pipeline.reading.facts import CameraFacts
@@ -58,14 +58,20 @@ def _end_of(ctx: Context, run: list[int]) -> float:
     return obs[nxt].start_s if nxt < len(obs) else ctx.timeline.samples[-1].time_s
 
 
+def status_end(earlier: Earlier) -> float | None:
+    """When the flight status step was last seen, if it was found."""
+    status = found_step(earlier, StepName.FLIGHT_STATUS)
+    return None if status is None else (status.end_s or status.start_s or 0.0)
+
+
 def required_view(ctx: Context, earlier: Earlier) -> list[list[int]]:
     """Runs of camera-view observations that can be step 4: those after the flight status step
     when it was found, else all of them."""
     obs = ctx.timeline.observations
-    status_end = found_at(earlier, StepName.FLIGHT_STATUS, "end")
+    closed = status_end(earlier)
     cams = indices(ctx, ScreenKind.CAMERA)
-    if status_end is not None:
-        cams = [i for i in cams if obs[i].start_s >= status_end - STATUS_SLACK_S]
+    if closed is not None:
+        cams = [i for i in cams if obs[i].start_s >= closed - STATUS_SLACK_S]
     return runs(cams)
 
 
@@ -74,7 +80,7 @@ def detect(ctx: Context, earlier: Earlier) -> Detection:
     words = ctx.template.camera
     view = required_view(ctx, earlier)
     if not view:
-        after = " after the flight status check" if found_at(earlier, StepName.FLIGHT_STATUS, "end") else ""
+        after = " after the flight status check" if status_end(earlier) else ""
         step = StepResult(name=STEP, found=False, detail=f"no camera view{after}")
         return Detection(step, [Finding(reason=Reason.CAMERA_VIEW_TOO_SHORT, message=step.detail)])
     members = [i for run in view for i in run]
@@ -102,11 +108,7 @@ def detect(ctx: Context, earlier: Earlier) -> Detection:
     held = end - start
     strong = [i for i in run if states[i] is Gps.STRONG]
     sats = [s for s in (obs[i].top.satellites for i in strong) if s is not None]
-    after = (
-        " after the flight status check"
-        if found_at(earlier, StepName.FLIGHT_STATUS, "end") is not None
-        else ""
-    )
+    after = " after the flight status check" if status_end(earlier) is not None else ""
     if held < MIN_HOLD_S:
         ev = [evidence(ctx, run[0], "camera view")]
         step = StepResult(

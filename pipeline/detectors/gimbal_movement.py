@@ -7,7 +7,7 @@ clearly, is movement; both agreeing is high confidence.
 
 from __future__ import annotations
 
-from pipeline.detectors.base import Context, Detection, Earlier, evidence, found_at, indices, runs
+from pipeline.detectors.base import Context, Detection, Earlier, evidence, found_step, indices, runs
 from pipeline.models import Finding, Reason, StepName, StepResult
 from pipeline.reading import ScreenKind
 
@@ -49,8 +49,8 @@ def _movement_in(ctx: Context, start: float, end: float) -> tuple[float, float, 
 
 def detect(ctx: Context, earlier: Earlier) -> Detection:
     obs = ctx.timeline.observations
-    calibrated = found_at(earlier, StepName.GIMBAL_CALIBRATION, "end")
-    after = -1.0 if calibrated is None else calibrated
+    calibrated = found_step(earlier, StepName.GIMBAL_CALIBRATION)
+    after = (calibrated.end_s or 0.0) if calibrated is not None else -1.0
     candidates = []
     for start, end in _camera_runs(ctx):
         up, down, first = _movement_in(ctx, start, end)

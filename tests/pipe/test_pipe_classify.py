@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 from screens import line, template
 
@@ -50,6 +53,16 @@ def test_a_third_app_is_known_from_its_template_alone() -> None:
     assert found.template.app == "skyapp" and found.app_scores["skyapp"] == 1
     assert _choose_template(templates, found.app_scores).app == "skyapp"  # type: ignore[arg-type]
     assert Report(verdict=Verdict.APPROVED, app="skyapp").app == "skyapp"
+
+
+def test_a_third_apps_file_loads_beside_the_others(tmp_path: Path) -> None:
+    for tpl in TEMPLATES:
+        (tmp_path / f"{tpl.app}.en.json").write_text(tpl.model_dump_json())
+    data = json.loads(template("dji_go4").model_dump_json()) | {"app": "skyapp", "app_markers": ["SkyApp"]}
+    (tmp_path / "skyapp.en.json").write_text(json.dumps(data))
+    loaded = load_templates(str(tmp_path))
+    assert {t.app for t in loaded} == {"dji_fly", "dji_go4", "skyapp"}
+    assert classify(loaded, ["Lorem ipsum"], ["SkyApp"]).template.app == "skyapp"
 
 
 def test_a_tie_between_apps_goes_to_the_higher_priority() -> None:
