@@ -53,3 +53,11 @@ def test_a_doubt_or_a_low_confidence_step_needs_review_and_nothing_approves() ->
     low = verdict.decide([], [], [_det(StepName.FLIGHT_STATUS, 1, confidence=0.45)])
     assert low[0] is Verdict.NEEDS_REVIEW and low[2] == ["flight_status seen with low confidence (0.45)"]
     assert verdict.decide([], [], [_det(StepName.RC_SERIAL, 1, confidence=0.5)]) == (Verdict.APPROVED, [], [])
+
+
+def test_a_step_not_seen_without_a_sure_reason_is_a_doubt() -> None:
+    missing = _det(StepName.GIMBAL_MOVEMENT, None, found=False)
+    decided, reasons, doubts = verdict.decide([], [], [missing])
+    assert decided is Verdict.NEEDS_REVIEW and reasons == [] and doubts == ["gimbal_movement not seen"]
+    assert verdict.seen(missing) is verdict.Seen.COULD_NOT_TELL
+    assert verdict.seen(_det(StepName.RC_SERIAL, 1)) is verdict.Seen.SEEN
