@@ -24,7 +24,7 @@ from pipeline.reading import ScreenKind
 from pipeline.timeline import Timeline
 
 AIRCRAFT_BATTERY = counters.Rule("aircraft battery")
-PHONE_BATTERY = counters.Rule("phone battery", max_rise=2, fall_per_min=3.0)
+PHONE_BATTERY = counters.Rule("phone battery")
 MAX_BLIND_S = 30.0  # longest stretch with no continuity signal before it is a doubt
 SIGNAL_GAP_S = 20.0  # readings of one signal further apart than this do not follow what is between
 EDGE_S = 0.4  # seconds at each end of a camera segment left out of the scene check (transitions)

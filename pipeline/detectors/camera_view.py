@@ -86,7 +86,12 @@ def detect(ctx: Context, earlier: Earlier) -> Detection:
     members = [i for run in view for i in run]
     states = {i: gps_state(obs[i], words) for i in members}
     weak = [i for i in members if states[i] is Gps.WEAK]
-    if len(weak) >= MIN_WEAK_READS:
+    # A low count alone is one number read: against counts read strong in the same view it is
+    # a misread digit ("17" losing its 1) as likely as weak GPS. Words and warning colours are
+    # the app's own verdict.
+    shown_weak = [i for i in weak if weak_words(obs[i]) or obs[i].top.satellites_warm]
+    contested = any(states[i] is Gps.STRONG for i in members) and not shown_weak
+    if len(weak) >= MIN_WEAK_READS and not contested:
         i = weak[0]
         why = ", ".join(weak_words(obs[i])) or f"{obs[i].top.satellites} satellites" + (
             " (drawn in a warning colour)" if obs[i].top.satellites_warm else ""
@@ -138,7 +143,9 @@ def detect(ctx: Context, earlier: Earlier) -> Detection:
             f"GPS not shown strong in the camera view: satellite count read {len(strong)} time(s)"
         )
     if weak:
-        det.uncertain.append(f"weak GPS read once in the camera view at {obs[weak[0]].time_s:.1f}s")
+        times = ", ".join(f"{obs[i].time_s:.1f}s" for i in weak[:3])
+        count = "once" if len(weak) == 1 else f"{len(weak)} times"
+        det.uncertain.append(f"weak GPS read {count} in the camera view at {times}")
         det.step.evidence.append(evidence(ctx, weak[0], "weak GPS reading"))
     links = [i for i in members if link_words(obs[i])]
     if links:

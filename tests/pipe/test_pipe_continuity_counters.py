@@ -18,10 +18,10 @@ def test_slow_drain_is_honest() -> None:
 
 
 def test_rise_of_fifteen_points_is_a_break() -> None:
-    r = _levels((0, 67), (5, 67), (20, 82), (25, 82))
+    r = _levels((0, 67), (5, 67), (20, 84), (25, 84))
     (b,) = breaks(r, RULE)
-    assert (b.before.value, b.after.value) == (67, 82)
-    assert "67%" in b.message and "82%" in b.message
+    assert (b.before.value, b.after.value) == (67, 84)
+    assert "67%" in b.message and "84%" in b.message
 
 
 def test_one_misread_digit_is_noise() -> None:
@@ -35,9 +35,11 @@ def test_a_lone_reading_after_the_last_run_is_not_trusted() -> None:
     assert breaks(r, RULE) == []
 
 
-def test_fall_faster_than_any_drain_is_a_break() -> None:
-    r = _levels((0, 80), (2, 80), (4, 60), (6, 60))
-    assert len(breaks(r, RULE)) == 1
+def test_a_fall_or_a_one_digit_rise_is_never_proof() -> None:
+    """93 read as 3, 81 read as 91: the looks cache repeats a misread, so runs agree on it."""
+    assert breaks(_levels((0, 93), (2, 93), (4, 3), (6, 3)), RULE) == []
+    assert breaks(_levels((0, 81), (2, 81), (4, 91), (6, 91)), RULE) == []
+    assert breaks(_levels((0, 80), (2, 80), (4, 60), (6, 60)), RULE) == []
 
 
 def test_spans_follow_trusted_readings() -> None:
