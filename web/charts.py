@@ -8,7 +8,7 @@ from html import escape
 
 from markupsafe import Markup
 
-WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 720, 180, 44, 22, 10
+WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 400, 170, 40, 20, 8
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ def _frame(labels: list[str], top: float, unit: str, title: str, body: str) -> M
     plot_h = HEIGHT - BOTTOM - TOP
     parts = [
         f'<svg viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(title)}" '
-        'xmlns="http://www.w3.org/2000/svg" font-size="11" font-family="system-ui, sans-serif">',
+        'xmlns="http://www.w3.org/2000/svg" font-size="10.5" font-family="system-ui, sans-serif">',
         f"<title>{escape(title)}</title>",
     ]
     for frac in (0, 0.5, 1):

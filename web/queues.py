@@ -61,7 +61,7 @@ def queue_stats(settings: WebSettings, conn: Redis) -> list[QueueStats]:
     for name in queue_names(settings):
         q = Queue(name, connection=conn)
         oldest = None
-        first = q.get_job_ids(0, 0)
+        first = q.get_job_ids(0, 1)
         if first:
             job = Job.fetch_many(first, connection=conn)[0]
             oldest = job.enqueued_at if job is not None else None
