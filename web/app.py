@@ -111,6 +111,9 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         return RedirectResponse("/ops" if user.role == "operator" else "/review", status_code=303)
 
     @app.get("/login", response_class=HTMLResponse, include_in_schema=False)
+    def login_page(request: Request, next: str = "/") -> Response:
+        return login_form(request, next=next)  # an error is never taken from the address
+
     def login_form(request: Request, next: str = "/", error: str | None = None) -> Response:
         import secrets
 
