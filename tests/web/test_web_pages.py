@@ -321,3 +321,27 @@ def test_passwords_are_hashed() -> None:
     assert not verify_password("s3cret-pasS", stored)
     assert not verify_password("x", "garbage")
     assert hash_password("s3cret-pass") != stored  # salted
+
+
+def test_a_rejection_email_links_to_the_owner_page(
+    web: Any, make_submission: Any, client_for: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import select
+
+    from workers.db import get_database
+    from workers.models import OutboxRow
+
+    settings, client = web
+    monkeypatch.setenv("VIDVERIFY_PUBLIC_URL", "http://verify.test")
+    made = make_submission(settings, "flagged", with_video=False)
+    _login(client, "rita")
+    token = _csrf(client.get(f"/review/{made.id}").text)
+    client.post(
+        f"/review/{made.id}/decision", data={"verdict": "rejected", "reason": "gps_weak", "csrf": token}
+    )
+    with get_database(settings.database_url).tx() as s:
+        body = s.scalar(select(OutboxRow.body).where(OutboxRow.submission_id == made.id))
+    link = re.search(r"http://verify\.test(/status/\S+)", body).group(1)
+    page = client_for(settings).get(link)  # no session: the link alone opens it
+    assert page.status_code == 200 and "Not accepted." in page.text
+    assert "GPS signal was weak" in page.text and "Camera view with GPS" in page.text
