@@ -50,6 +50,7 @@ class Check:
     message: str
     time_s: float | None
     frame: Frame | None
+    more: list[Frame] = field(default_factory=list)  # the finding's other frames (a clock jump's before)
 
 
 @dataclass
@@ -178,7 +179,9 @@ def build(report: dict[str, Any] | None) -> PageModel:
             own[0] if own else _nearest(by_step.get(reasons.REASON_STEP.get(code, ""), []), f.get("time_s"))
         )
         checks.append(
-            Check("reason", code, reasons.label(code), f.get("message") or "", f.get("time_s"), frame)
+            Check(
+                "reason", code, reasons.label(code), f.get("message") or "", f.get("time_s"), frame, own[1:]
+            )
         )
         covered.add(code)
         if code in reasons.REASON_STEP:
@@ -201,7 +204,8 @@ def build(report: dict[str, Any] | None) -> PageModel:
 
     frames: list[Frame] = []
     seen: set[int] = set()
-    for fr in [c.frame for c in checks if c.frame] + [fr for s in steps for fr in s["frames"]]:
+    firsts = [fr for c in checks for fr in ([c.frame] if c.frame else []) + c.more]
+    for fr in firsts + [fr for s in steps for fr in s["frames"]]:
         if fr.index not in seen:
             seen.add(fr.index)
             frames.append(fr)
