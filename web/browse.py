@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -64,14 +65,19 @@ def listing(
         limit=PAGE + 1,
         offset=page * PAGE,
     )
+    f = {"q": q, "state": state, "verdict": verdict, "since": since, "until": until}
+
+    def page_url(n: int) -> str:
+        return "/submissions?" + urlencode({**{k: v for k, v in f.items() if v}, "page": n})
+
     return render(
         request,
         "submissions.html",
         user,
         items=items[:PAGE],
-        more=len(items) > PAGE,
-        page=page,
-        f={"q": q, "state": state, "verdict": verdict, "since": since, "until": until},
+        newer_url=page_url(page - 1) if page > 0 else None,
+        older_url=page_url(page + 1) if len(items) > PAGE else None,
+        f=f,
         states=states,
         label=reasons.label,
     )

@@ -345,3 +345,47 @@ def test_a_rejection_email_links_to_the_owner_page(
     page = client_for(settings).get(link)  # no session: the link alone opens it
     assert page.status_code == 200 and "Not accepted." in page.text
     assert "GPS signal was weak" in page.text and "Camera view with GPS" in page.text
+
+
+def test_all_submissions_search(web: Any, make_submission: Any) -> None:
+    settings, client = web
+    flagged = make_submission(settings, "flagged", with_video=False)
+    rejected = make_submission(settings, "rejected", with_video=False)
+    failed = make_submission(settings, "failed")
+    _login(client, "rita")
+
+    def ids(**params: str) -> list[int]:
+        html = client.get("/submissions", params=params).text
+        return [int(i) for i in re.findall(r'<li class="case-row" data-id="(\d+)"', html)]
+
+    assert ids() == [failed.id, rejected.id, flagged.id]  # newest first
+    assert ids(q="fmg9ppm1") == [failed.id, rejected.id, flagged.id]  # part of the serial, any case
+    assert ids(q="no-such-serial") == []
+    assert ids(q=str(rejected.id)) == [rejected.id]
+    assert ids(verdict="rejected") == [rejected.id]
+    assert ids(state="failed") == [failed.id]
+    assert ids(since="2000-01-01", until="2000-01-02") == []
+    assert ids(state="not-a-state") == ids()  # an unknown filter is ignored, not an error
+    assert client.get("/submissions", params={"since": "yesterday"}).status_code == 200
+
+
+def test_reopen_is_for_operators_and_machine_rejections_only(
+    web: Any, make_submission: Any, client_for: Any
+) -> None:
+    settings, rita = web
+    rejected = make_submission(settings, "rejected", with_video=False)
+    approved = make_submission(settings, "approved", with_video=False)
+    _login(rita, "rita")
+    token = _csrf(rita.get(f"/review/{rejected.id}").text)
+    assert 'id="reopen-form"' not in rita.get(f"/review/{rejected.id}").text
+    refused = rita.post(f"/submissions/{rejected.id}/reopen", data={"reason": "looks fine", "csrf": token})
+    assert refused.status_code == 403
+    otto = client_for(settings)
+    _login(otto, "otto")
+    token = _csrf(otto.get(f"/review/{rejected.id}").text)
+    no_reason = otto.post(f"/submissions/{rejected.id}/reopen", data={"reason": " ", "csrf": token})
+    assert no_reason.status_code == 409 and "reopening needs a reason" in no_reason.text
+    wrong = otto.post(f"/submissions/{approved.id}/reopen", data={"reason": "check", "csrf": token})
+    assert wrong.status_code == 409 and "only those can be reopened" in wrong.text
+    assert submissions.get(settings, approved.id).verdict == "approved"
+    assert submissions.get(settings, rejected.id).verdict == "rejected"
