@@ -164,6 +164,9 @@ def test_operator_reopens_a_machine_rejection_and_requeues_in_bulk(
     assert "machine: rejected" in otto.locator("#machine-verdict").inner_text().lower()
     history = otto.locator("#history").inner_text()
     assert "otto" in history and "The RC serial looks right to me" in history
+    # no recording here: a time shows the kept frame nearest to it
+    otto.locator("#steps button.seek").nth(1).click()  # gimbal calibration from 0:08.8
+    assert "Gimbal auto calibration" in otto.locator("#viewer-caption").inner_text()
     assert submissions.get(settings, rejected.id).verdict == "needs_review"
     screenshot(otto, f"w{width}-6-reopened")
     otto.goto(f"{base}/review")
@@ -176,6 +179,12 @@ def test_operator_reopens_a_machine_rejection_and_requeues_in_bulk(
     assert otto.locator("input.pick:checked").count() == 3
     _no_sideways_scroll(otto)
     screenshot(otto, f"w{width}-7-ops-ticked")
+    # a row's own button asks about that row only, whatever is ticked
+    otto.click(f"#failed li[data-id='{failed[0].id}'] button.requeue")
+    assert [otto.locator("#confirm-list li").first.get_attribute("data-id")] == [str(failed[0].id)]
+    assert otto.locator("#confirm-list li").count() == 1
+    otto.go_back()
+    otto.check("#pick-all")
     otto.click("#requeue-selected")
     listed = otto.locator("#confirm-list li")
     assert sorted(int(listed.nth(i).get_attribute("data-id")) for i in range(3)) == sorted(

@@ -66,6 +66,16 @@
     if (withSeek) { seek(parseFloat(t.dataset.t || "0")); }
   }
 
+  // Without the recording, a time shows the kept frame nearest to it.
+  function nearestFrame(seconds) {
+    var best = -1, gap = Infinity;
+    thumbs.forEach(function (t, i) {
+      var d = Math.abs(parseFloat(t.dataset.t || "0") - seconds);
+      if (d < gap) { gap = d; best = i; }
+    });
+    if (best >= 0 && best !== current) { show(best, false); }
+  }
+
   function indexOfFrame(n) {
     for (var i = 0; i < thumbs.length; i++) { if (thumbs[i].dataset.index === String(n)) { return i; } }
     return -1;
@@ -74,7 +84,7 @@
   // Seek the recording to the frame's time and stay there (paused), beside the frame.
   function seek(seconds) {
     var player = document.getElementById("player");
-    if (!player) { return; }
+    if (!player) { nearestFrame(seconds); return; }
     player.pause();
     player.currentTime = seconds;
     player.dataset.seekedTo = String(seconds);
