@@ -155,7 +155,7 @@ def requeue(
     return requeue_many(request, user, csrf=csrf, ids=[str(submission_id)], confirm=confirm)
 
 
-@router.get("/metrics", response_class=PlainTextResponse, tags=["operations"])
+@router.get("/metrics", response_class=PlainTextResponse)
 def metrics(request: Request) -> PlainTextResponse:
     """Prometheus text format. With ``VIDVERIFY_WEB_METRICS_TOKEN`` set, scrapers must send
     it as a bearer token."""
@@ -168,7 +168,7 @@ def metrics(request: Request) -> PlainTextResponse:
     return PlainTextResponse(body, media_type="text/plain; version=0.0.4; charset=utf-8")
 
 
-@router.get("/healthz", tags=["operations"])
+@router.get("/healthz")
 def healthz(request: Request) -> JSONResponse:
     """Liveness (the process answers) and readiness (Redis and the database answer); 503 when
     not ready."""
