@@ -142,7 +142,8 @@ def detect(ctx: Context, earlier: Earlier) -> Detection:
         det.uncertain.append(
             f"GPS not shown strong in the camera view: satellite count read {len(strong)} time(s)"
         )
-    if weak:
+    if shown_weak or (weak and not strong):
+        weak = shown_weak or weak
         times = ", ".join(f"{obs[i].time_s:.1f}s" for i in weak[:3])
         count = "once" if len(weak) == 1 else f"{len(weak)} times"
         det.uncertain.append(f"weak GPS read {count} in the camera view at {times}")

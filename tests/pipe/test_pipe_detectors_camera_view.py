@@ -65,8 +65,14 @@ def test_a_count_drawn_red_is_weak_gps() -> None:
     assert [f.reason for f in det.findings] == [Reason.GPS_WEAK]
 
 
-def test_one_weak_reading_is_a_doubt_not_a_reason() -> None:
+def test_one_low_count_among_strong_ones_is_noise() -> None:
     obs = [camera(10), camera(12, satellites=4), camera(14)]
+    det = camera_view.detect(context(obs, end_s=15), {})
+    assert det.step.found and not det.findings and not det.uncertain
+
+
+def test_a_weak_notice_read_once_is_a_doubt_not_a_reason() -> None:
+    obs = [camera(10), camera(12, weak=["Weak GPS"]), camera(14)]
     det = camera_view.detect(context(obs, end_s=15), {})
     assert det.step.found and not det.findings
     assert det.uncertain == ["weak GPS read once in the camera view at 12.0s"]
