@@ -4,7 +4,7 @@ Where the data lives:
 - ``Store(url)`` uses ``url``; ``Store()`` / ``Store.from_env()`` use the ``DATABASE_URL``
   environment variable, else ``sqlite:///vidverify.db`` (a file in the current directory).
 - Any SQLAlchemy URL works; SQLite (embedded, the default) and PostgreSQL
-  (``postgresql+psycopg://...``) are tested. The schema is created on open (``schema.py``).
+  (``postgresql+psycopg://...``) are tested. The schema is brought to head on open (``schema.py``).
 
 Concurrency: every write that depends on what it read (issue a window, buy a plan, use a
 replacement) first locks the product row (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite

@@ -70,10 +70,17 @@ def _stages(text: str) -> list[Stage]:
 
 
 def _worker(args: argparse.Namespace) -> int:
+    from vidverify.migrate import SchemaMismatch, startup
     from workers.runner import run_worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    return run_worker(_stages(args.queues), burst=args.burst, name=args.name)
+    stages = _stages(args.queues)
+    try:
+        startup(Settings.from_env().database_url)  # upgrade (or check) every schema first
+    except SchemaMismatch as exc:
+        print(f"vidverify worker: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    return run_worker(stages, burst=args.burst, name=args.name)
 
 
 def _describe(view: SubmissionView) -> str:

@@ -28,9 +28,9 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
-from workers import owner_links
+from workers import measures, owner_links
 from workers.config import Settings
 from workers.db import Database, add_event, get_database, utc_now
 from workers.models import OutboxRow, Stage, State, SubmissionRow
@@ -190,6 +190,9 @@ def _claim(
         if result.rowcount == 0:  # type: ignore[attr-defined]
             return None
         row = s.get_one(SubmissionRow, submission_id)
+        if row.queued_at is not None:
+            waited = (now - row.queued_at).total_seconds()
+            measures.record(s, submission_id, "queue_wait", waited, stage.value)
         add_event(s, submission_id, running.value, attempt, f"{stage.value} started on {worker_name()}")
         return row
 
@@ -206,6 +209,9 @@ def _duration(row: SubmissionRow, stage: str, started: float) -> None:
     durations = dict(row.durations or {})
     durations[stage] = round((time.perf_counter() - started) * 1000, 1)
     row.durations = durations
+    session = object_session(row)
+    if session is not None:
+        measures.record(session, row.id, stage, durations[stage] / 1000)
 
 
 # --------------------------------------------------------------------------- failures
@@ -232,6 +238,8 @@ def _fail_or_retry(
             return
         row.last_error = f"{stage.value}: {error}"
         row.error_kind = error.kind
+        if stage is Stage.FETCH:
+            measures.record(s, submission_id, measures.FETCH_FAILURE, label=error.kind)
         row.updated_at = now
         retry = (
             not error.permanent
@@ -416,6 +424,8 @@ def analyse_job(submission_id: int, attempt: int) -> str:
         owned.last_error = None
         owned.error_kind = None
         _duration(owned, "analyse", started)
+        since_post = (now - owned.created_at).total_seconds()
+        measures.record(s, submission_id, "post_to_verdict", since_post, verdict)
         if verdict != "approved":
             owned.finished_at = now
         if verdict == "rejected":

@@ -159,6 +159,20 @@ class EventRow(Base):
     message: Mapped[str] = mapped_column(Text)
 
 
+class ObservationRow(Base):
+    """One measurement taken by a worker where the work happened (``workers/measures.py``):
+    a stage duration, a queue wait, the time from the POST to the verdict, a fetch failure."""
+
+    __tablename__ = "wk_observations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("wk_submissions.id"), index=True)
+    at: Mapped[datetime] = mapped_column()
+    name: Mapped[str] = mapped_column(String(20), index=True)
+    label: Mapped[str] = mapped_column(String(40), default="")  # queue, verdict or failure kind
+    seconds: Mapped[float | None] = mapped_column(Float)
+
+
 class SubmissionView(BaseModel):
     """A submission as the CLI, the web pages and the API see it (no ORM object leaks out)."""
 
