@@ -12,10 +12,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from cli_run import vidverify
-from pg_schema import fresh_schema
 
 from eligibility.store import Store
+from tests.support.cli_run import vidverify
+from tests.support.pg_schema import fresh_schema
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "fixtures" / "videos"

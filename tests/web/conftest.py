@@ -24,8 +24,9 @@ from typing import Any
 import cv2
 import numpy as np
 import pytest
-from pg_schema import fresh_schema
 from redis import Redis
+
+from tests.support.pg_schema import fresh_schema
 
 REDIS_URL = os.environ.get("WEB_TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
 CHROMIUM = "/usr/bin/chromium"

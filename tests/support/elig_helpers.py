@@ -1,5 +1,4 @@
-"""Shared values and builders for the eligibility tests (imported by name: no package here,
-since a ``tests/eligibility`` package would shadow the real ``eligibility`` package)."""
+"""Shared values and builders for the eligibility tests."""
 
 from __future__ import annotations
 
