@@ -14,7 +14,7 @@ from web import intake, submissions
 from web.ratelimit import RateLimiter
 from web.settings import WebSettings
 from web.tokens import ApiClient, check_token
-from workers.models import SubmissionView
+from workers.models import State, SubmissionView, Verdict
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +43,10 @@ class SubmissionIn(BaseModel):
 
 class SubmissionOut(BaseModel):
     id: int
-    state: str
+    state: State
     gimbal_sn: str | None = Field(default=None, description="as posted, for handheld gimbals")
-    verdict: str | None = Field(description="the reviewer's verdict if there is one, else the machine's")
-    machine_verdict: str | None
+    verdict: Verdict | None = Field(description="the reviewer's verdict if there is one, else the machine's")
+    machine_verdict: Verdict | None
     reasons: list[str]
     window_expires_at: datetime | None = Field(description="set once the 72 h purchase window is open")
     created_at: datetime
@@ -58,14 +58,14 @@ class SubmissionOut(BaseModel):
         return cls(
             id=view.id,
             gimbal_sn=gimbal_sn,
-            state=view.state.value,
-            verdict=view.review_verdict or view.verdict,
+            state=view.state,
+            verdict=view.effective_verdict,
             machine_verdict=view.verdict,
             reasons=view.reasons,
             window_expires_at=view.window_expires_at,
             created_at=view.created_at,
             updated_at=view.updated_at,
-            error=view.last_error if view.state.value == "failed" else None,
+            error=view.last_error if view.state == State.FAILED else None,
         )
 
 

@@ -9,6 +9,7 @@ from web import queues
 from web.settings import WebSettings
 from web.submissions import Stats, stats
 from workers.db import utc_now
+from workers.models import REVIEW_VERDICTS, Verdict
 
 
 @dataclass
@@ -114,7 +115,7 @@ def prometheus(snap: Snapshot) -> str:
         [
             ({"window": windows[p.label], "verdict": v}, p.verdicts.get(v, 0))
             for p in snap.stats.periods
-            for v in ("approved", "rejected", "needs_review")
+            for v in Verdict
         ],
     )
     w.metric(
@@ -124,7 +125,7 @@ def prometheus(snap: Snapshot) -> str:
         [
             ({"window": windows[p.label], "verdict": v}, p.reviews.get(v, 0))
             for p in snap.stats.periods
-            for v in ("approved", "rejected")
+            for v in REVIEW_VERDICTS
         ],
     )
     w.metric(

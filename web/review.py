@@ -14,7 +14,7 @@ from web import submissions
 from web.auth import SessionUser, check_csrf, reviewer_or_operator
 from web.pages import render
 from web.settings import WebSettings
-from workers.models import SubmissionView
+from workers.models import SubmissionView, Verdict
 
 router = APIRouter(prefix="/review", tags=["review"], include_in_schema=False)
 Reviewer = Annotated[SessionUser, Depends(reviewer_or_operator)]
@@ -121,7 +121,7 @@ def submission_page(request: Request, submission_id: int, user: Reviewer) -> HTM
         events=submissions.events(settings, submission_id),
         has_video=has_video,
         reasons=REASONS,
-        awaiting=view.state.value == "decided" and view.verdict == "needs_review",
+        awaiting=view.awaiting_review,
         message=request.query_params.get("msg"),
     )
 
@@ -138,7 +138,7 @@ def decide(
 ) -> RedirectResponse:
     settings = _settings(request)
     check_csrf(user, settings, csrf)
-    if verdict == "rejected" and not reason:
+    if verdict == Verdict.REJECTED and not reason:
         return RedirectResponse(
             f"/review/{submission_id}?msg=A+rejection+needs+a+reason+code", status_code=303
         )

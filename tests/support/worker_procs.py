@@ -17,7 +17,6 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -60,25 +59,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def add_product(database_url: str, product: dict[str, Any]) -> None:
-    """Record a fixture's product in the eligibility core (activated long ago: needs video)."""
-    from eligibility.errors import InvalidInput
-    from eligibility.models import ProductIn
-    from eligibility.store import Store
-
-    # Two cases may share a product: an existing one is fine.
-    with Store(database_url) as store, contextlib.suppress(InvalidInput):
-        store.add_product(
-            ProductIn(
-                aircraft_sn=product["aircraft_sn"],
-                rc_sn=product["rc_sn"],
-                model=product["model"],
-                region="US",
-                activated_at=datetime.now(UTC) - timedelta(days=200),
-            )
-        )
 
 
 class Workers:

@@ -56,11 +56,9 @@ def db_url(request: pytest.FixtureRequest) -> str:
 
 
 def _reset_stores() -> None:
-    from workers import jobs
+    from workers.handoff import reset_stores
 
-    for store in jobs._stores.values():
-        store.close()
-    jobs._stores.clear()
+    reset_stores()
 
 
 # --------------------------------------------------------------------------- redis

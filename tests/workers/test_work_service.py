@@ -19,10 +19,10 @@ from sqlalchemy import func, select, update
 
 from eligibility.store import Store
 from pipeline.models import Reason, Report, Verdict
+from tests.support.elig_helpers import add_product
 from tests.support.fixture_videos import FIXTURES as VIDEOS
-from tests.support.worker_procs import add_product
 from vidverify.cli import main as vidverify_main
-from workers import jobs, notify, reaper, service
+from workers import jobs, lifecycle, notify, reaper, service
 from workers.config import Settings
 from workers.db import get_database, utc_now
 from workers.models import OutboxRow, State, SubmissionRow
@@ -185,7 +185,7 @@ def test_superseded_attempt_cannot_write(setup, monkeypatch, db_url):
     assert reaper.reap(settings).restarted == [view.id]
     # Attempt 1 now tries to record its verdict: fenced.
     with db.tx() as s:
-        assert jobs._owned(s, view.id, 1, State.ANALYSING) is None
+        assert lifecycle.owned(s, view.id, 1, State.ANALYSING) is None
     assert jobs.analyse_job(view.id, 1).startswith("skipped")
     assert jobs.analyse_job(view.id, 2) == "rejected"
     view = service.get(view.id)
