@@ -129,38 +129,33 @@ Client = Annotated[ApiClient, Depends(api_client)]
         401: {"description": "no or unknown token"},
         422: {"description": "invalid body, refused link, or unknown product"},
         429: {"description": "rate limit exceeded"},
+        503: {"description": "the link cannot be checked now (its host does not resolve)"},
     },
 )
 def create_submission(body: SubmissionIn, request: Request, client: Client) -> SubmissionOut:
     """Queue a recording for verification. Posting the same link for the same aircraft
     again returns the existing submission (same id), nothing is queued twice."""
     settings: WebSettings = request.app.state.settings
-    from pipeline.fetch import FetchError, FetchPolicy, validate_url
-
-    try:
-        url = validate_url(body.youtube_url, FetchPolicy.from_env())
-    except FetchError as exc:
-        if not exc.permanent:
-            raise HTTPException(
-                status.HTTP_503_SERVICE_UNAVAILABLE, detail=f"cannot check the link now: {exc.message}"
-            ) from exc
-        raise _problem("youtube_url", f"video link refused: {exc.message}", "url_refused") from exc
     try:
         view = submissions.submit(
             settings,
-            url,
+            body.youtube_url,
             body.aircraft_sn,
             model=body.model,
             owner_name=body.owner_name,
             owner_email=body.owner_email,
             rc_sn=body.rc_sn,
         )
+    except submissions.LinkUnchecked as exc:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(exc)) from exc
+    except submissions.LinkRefused as exc:
+        raise _problem("youtube_url", str(exc), "url_refused") from exc
     except submissions.SubmissionError as exc:
         message = str(exc)
         field = next((f for key, f in _ERROR_FIELDS if key in message), "body")
         raise _problem(field, message, "submission_refused") from exc
     intake.record(settings, view.id, client.id, body.gimbal_sn)
-    log.info("client %s submitted %s: submission %s", client.name, url, view.id)
+    log.info("client %s submitted %s: submission %s", client.name, view.source, view.id)
     return SubmissionOut.from_view(view, body.gimbal_sn)
 
 

@@ -19,9 +19,11 @@ from web.settings import WebSettings
 from workers import service
 from workers.db import get_database, utc_now
 from workers.models import State, SubmissionRow, SubmissionView, Verdict
-from workers.service import NotFound, SubmissionError
+from workers.service import LinkRefused, LinkUnchecked, NotFound, SubmissionError
 
 __all__ = [
+    "LinkRefused",
+    "LinkUnchecked",
     "NotFound",
     "SubmissionError",
     "Stats",
@@ -46,7 +48,8 @@ def submit(
     owner_email: str | None,
     rc_sn: str | None = None,
 ) -> SubmissionView:
-    """Store and queue (or find the same) submission; ``SubmissionError`` when refused."""
+    """Store and queue (or find the same) submission; ``SubmissionError`` when refused
+    (the workers validate the link: ``LinkRefused``, ``LinkUnchecked``)."""
     return service.submit(
         youtube_url,
         aircraft_sn,

@@ -42,6 +42,14 @@ class SubmissionError(ValueError):
     """The request cannot be accepted as given (bad source, unknown RC serial, ...)."""
 
 
+class LinkRefused(SubmissionError):
+    """The video link is refused by the fetch policy (host, scheme, playlist, private address)."""
+
+
+class LinkUnchecked(SubmissionError):
+    """The video link could not be checked now (its host does not resolve): try again later."""
+
+
 class NotFound(LookupError):
     """No submission with that id."""
 
@@ -76,10 +84,13 @@ def _normalise_source(source: str, allow_local: bool) -> tuple[str, str]:
             from pipeline.fetch import FetchError, FetchPolicy, validate_url
         except ImportError:  # the fetch module is not installed: accept, the fetch stage decides
             return source, "url"
+        # The one check of the link on intake (the web layer does not check it again).
         try:
             return validate_url(source, FetchPolicy.from_env()), "url"
         except FetchError as exc:
-            raise SubmissionError(f"video link refused: {exc}") from exc
+            if not exc.permanent:
+                raise LinkUnchecked(f"cannot check the link now: {exc.message}") from exc
+            raise LinkRefused(f"video link refused: {exc.message}") from exc
     if not allow_local:
         raise SubmissionError("a video link (URL) is required; local files only from the CLI")
     path = Path(source).expanduser().resolve()
@@ -103,9 +114,10 @@ def submit(
     returns the existing submission unchanged (nothing queued twice).
 
     RC serial and model default to the eligibility product record of ``aircraft_sn``.
-    Raises ``SubmissionError`` for a refused link, a missing local file (or any local file
-    unless ``allow_local``), an invalid e-mail, or an RC serial that is neither given nor
-    on record.
+    Raises ``SubmissionError`` for a refused link (``LinkRefused``, or ``LinkUnchecked``
+    when it cannot be checked now), a missing local file (or any local file unless
+    ``allow_local``), an invalid e-mail, or an RC serial that is neither given nor on record.
+    The link is validated here, once per call (a DNS look-up of its host).
     """
     settings, db = _ctx(settings)
     aircraft_sn = aircraft_sn.strip().upper()
