@@ -13,13 +13,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from elig_helpers import AIRCRAFT_SN, RC_SN, T0
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from eligibility.models import ProductIn
 from eligibility.store import Store
 from eligibility.tables import PlanRow, ProductRow, WindowReferenceRow, WindowRow
+from tests.support.elig_helpers import AIRCRAFT_SN, RC_SN, T0
 
 WORKERS = 8
 

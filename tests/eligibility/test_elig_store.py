@@ -6,7 +6,6 @@ import json
 from datetime import UTC, timedelta, timezone
 
 import pytest
-from elig_helpers import AIRCRAFT_SN, RC_SN, T0
 from sqlalchemy import select
 
 from eligibility.codes import RuleCode
@@ -14,6 +13,7 @@ from eligibility.errors import InvalidInput, UnknownProduct
 from eligibility.models import PlanIn, ProductIn, ReplacementIn
 from eligibility.store import Store
 from eligibility.tables import ProductRow, WindowRow
+from tests.support.elig_helpers import AIRCRAFT_SN, RC_SN, T0
 
 LONG_AGO = T0 - timedelta(days=400)
 H72 = timedelta(hours=72)

@@ -3,10 +3,9 @@ aircraft serial; one reading never accuses, an unreadable page is a question."""
 
 from __future__ import annotations
 
-from screens import AIRCRAFT_SN, RC_SN, about, camera, context
-
 from pipeline.detectors import rc_serial
 from pipeline.models import Reason
+from tests.support.screens import AIRCRAFT_SN, RC_SN, about, camera, context
 
 OTHER_RC = "1581FB71CL0FKKSRDVPX"
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, SAMPLES, load_cases
 
 from pipeline.analyse import analyse_file
 from pipeline.models import Claim
+from tests.support.fixture_videos import FIXTURES, SAMPLES, load_cases
 
 FIXTURE_CASES = load_cases(FIXTURES)
 SAMPLE_CASES = load_cases(SAMPLES)
