@@ -7,11 +7,12 @@ The reads of one frame first agree among themselves (one vote per frame and posi
 re-reads of one frame share its compression noise), then the frames vote per position. A
 character that differs from the product record is a proven difference only when at least two
 frames read it the same way with high confidence, no read at all gave the record's character
-there with confidence, and, for look-alikes (B/8, S/5, Q/0, ...: fonts make those confusions
-systematic, so agreeing frames alone prove nothing), the same recording read the record's
-character as itself elsewhere in the serial. A serial read as the record everywhere but at
-one or two such confusable positions matches; anything else unsure is a doubt for a
-reviewer, never a rejection and never an approval.
+there with confidence, and the two are not look-alikes (B/8, S/5, Q/0, ...: fonts and the
+reader's own context make those confusions systematic, so agreeing frames prove nothing, not
+even where the same character elsewhere in the serial reads right: "VS5E" reads "VSSE" every
+time while the "5" of "1581" reads true). A serial read as the record everywhere but at one or
+two such confusable positions matches; anything else unsure is a doubt for a reviewer, never
+a rejection and never an approval.
 
 Reads are aligned by position among reads of the length most frames saw: both serial formats
 carry their length (CTA-2063-A in its length character, the older ones are always 14), so a
@@ -176,14 +177,6 @@ def fuse(reads: list[Reading], expected: str | None = None, exclude: tuple[str, 
     soft: list[int] = []  # positions where the reads are within OCR confusion of the record
     proof: set[int] = set()
 
-    def told_apart(rec: str) -> bool:
-        """This recording's reads tell ``rec`` from its look-alike: the record's character,
-        where it stands elsewhere in the serial, was read as itself on two frames."""
-        return any(
-            q != p and want[q] == rec and value[q] == rec and len(confident[q].get(rec, ())) >= 2
-            for q in range(length)
-        )
-
     for p, (got, rec) in enumerate(zip(value, want, strict=True)):
         sure = confident[p]
         if got == rec:
@@ -195,7 +188,7 @@ def fuse(reads: list[Reading], expected: str | None = None, exclude: tuple[str, 
         lookalike = frozenset((got, rec)) in serials.AMBIGUOUS_PAIRS
         if rec in any_sure[p]:
             soft.append(p)  # the record's character read with confidence too: noise either way
-        elif agreed and (not lookalike or told_apart(rec)):
+        elif agreed and not lookalike:
             differing.append(p)
             proof |= sure[got]
         elif lookalike:

@@ -115,7 +115,7 @@ def bar_facts(
     warm = [x for x in warm_lines if h * APP_BAR[0] <= centre_y(x) <= h * APP_BAR[1]]
     right = [x for x in right_lines if h * APP_BAR[0] <= centre_y(x) <= h * APP_BAR[1]]
     warm_count = _satellites(warm, None, w, h)
-    count = warm_count if warm_count is not None else _satellites([*bar, *right], text, w, h)
+    count = warm_count if warm_count is not None else _agreed_count(bar, right, text, w, h)
     return BarFacts(
         text=text,
         bottom=bottom,
@@ -159,6 +159,18 @@ def _satellites(bar: list[OcrLine], status_text: str | None, w: int, h: int) -> 
                     width = max(4, int(per_char * len(m.group(1))))
                     candidates.append((x, value, _Count(value, line, x, width)))
     return min(candidates, key=lambda c: c[0])[2] if candidates else None
+
+
+def _agreed_count(
+    bar: list[OcrLine], right: list[OcrLine], status_text: str | None, w: int, h: int
+) -> _Count | None:
+    """The count from the status read or the right-side read. When both read one and they
+    differ, neither is trusted: a dropped digit turns 17 into 7, and a weak-GPS claim or an
+    approval must not rest on which read lost it."""
+    a, b = _satellites(bar, status_text, w, h), _satellites(right, status_text, w, h)
+    if a is not None and b is not None and a.value != b.value:
+        return None
+    return a or b
 
 
 def _drawn_warm(frame: np.ndarray, count: _Count) -> bool:

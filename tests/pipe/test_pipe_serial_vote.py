@@ -89,11 +89,11 @@ def test_a_lookalike_difference_the_recording_cannot_resolve_does_not_accuse() -
     assert d.outcome is Outcome.MATCH and not d.differing
 
 
-def test_a_lookalike_difference_is_proof_where_the_recording_tells_them_apart() -> None:
-    record = "1581F8B5S09Q6Q880S59"
-    shown = "1581F8B5S09Q6Q8B0S59"  # the record's 8 at 16 shows as B; its other 8s read as 8
+def test_a_lookalike_difference_never_accuses_even_where_the_character_reads_true_elsewhere() -> None:
+    record = "1581FM5YPVS5EMYAH8T4"
+    shown = "1581FM5YPVSSEMYAH8T4"  # "VS5E" read "VSSE" on every frame; the 5 of "1581" reads true
     d = fuse(_reads(shown, range(4)), record)
-    assert d.outcome is Outcome.MISMATCH and d.differing == (15,)
+    assert d.outcome is not Outcome.MISMATCH
 
 
 def test_more_than_two_confusable_positions_is_a_doubt() -> None:
