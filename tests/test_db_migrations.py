@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 from alembic import command
-from cli_run import vidverify
-from pg_schema import fresh_schema
 from sqlalchemy import Column, DateTime, Integer, MetaData, Table, insert, inspect, text
 
+from tests.support.cli_run import vidverify
+from tests.support.pg_schema import fresh_schema
 from vidverify import migrate
 
 T0 = datetime(2026, 11, 1, 12, tzinfo=UTC)
