@@ -82,6 +82,7 @@ def bar_facts(
     tpl: Template,
     warm_lines: Sequence[OcrLine] = (),
     right_lines: Sequence[OcrLine] = (),
+    fallback_lines: Sequence[OcrLine] = (),
 ) -> BarFacts:
     """``warm_lines``: the bar's red, orange and yellow text, read apart (see
     ``TopBarReader.warm_lines``); a satellite count among them is a weak-GPS count. ``right_lines``:
@@ -123,6 +124,10 @@ def bar_facts(
     battery, reads = _agreed_battery(bar, right, w)
     warm_count = _satellites(warm, None, w, h)
     count = warm_count if warm_count is not None else _agreed_count(bar, right, text, w, h)
+    anchor = next((x for x in bar if x.text == text), None)
+    if count is None and not _satellites([*bar, *right], text, w, h, anchor):
+        fallback = [x for x in fallback_lines if h * APP_BAR[0] <= centre_y(x) <= h * APP_BAR[1]]
+        count = _satellites(fallback, text, w, h, anchor)
     return BarFacts(
         text=text,
         bottom=bottom,
@@ -146,10 +151,13 @@ class _Count:
     width: int
 
 
-def _satellites(bar: list[OcrLine], status_text: str | None, w: int, h: int) -> _Count | None:
-    """The first small number to the right of the status text in the app bar."""
+def _satellites(
+    bar: list[OcrLine], status_text: str | None, w: int, h: int, anchor: OcrLine | None = None
+) -> _Count | None:
+    """The first small number to the right of the status text in the app bar, on its row
+    (``anchor``: the status line, when it was read in another read of the bar)."""
     candidates: list[tuple[int, int, _Count]] = []
-    anchor = next((x for x in bar if x.text == status_text), None)
+    anchor = anchor or next((x for x in bar if x.text == status_text), None)
     for line in bar:
         if anchor is not None and abs(centre_y(line) - centre_y(anchor)) > anchor.h * 0.7:
             continue  # the picture under the bar is not the bar
@@ -175,7 +183,8 @@ def _agreed_count(
     """The count from the status read or the right-side read. When both read one and they
     differ, neither is trusted: a dropped digit turns 17 into 7, and a weak-GPS claim or an
     approval must not rest on which read lost it."""
-    a, b = _satellites(bar, status_text, w, h), _satellites(right, status_text, w, h)
+    anchor = next((x for x in bar if x.text == status_text), None)
+    a, b = _satellites(bar, status_text, w, h), _satellites(right, status_text, w, h, anchor)
     if a is not None and b is not None and a.value != b.value:
         return None
     return a or b

@@ -29,6 +29,7 @@ from pipeline.reading.observation import Observation, ScreenFacts
 from pipeline.reading.regions import OCR_MAX_HEIGHT, ClockReader, PageReader, TopBarReader, WarmText
 from pipeline.templates import Template
 
+COUNTED = (ScreenKind.CAMERA, ScreenKind.UNKNOWN)  # screens whose satellite count decides a step
 MIN_WORD_LETTERS = 3  # lines with fewer letters are icons and picture texture, never a screen word
 
 
@@ -64,7 +65,7 @@ class ScreenReader:
             )
         bar: BarFacts | None = None
         if top_lines is not None:
-            bar = bar_facts(frame, top_lines, tpl, warm.lines if warm else (), right or ())
+            bar = self._bar_facts(frame, top_lines, tpl, warm, right, kind in COUNTED)
             self.bar.bottom = bar.bottom  # not found: the next read takes the whole band again
             self.bar.last_lines = top_lines
         if kind is ScreenKind.UNKNOWN and bar is not None and (bar.text or bar.satellites is not None):
@@ -87,11 +88,7 @@ class ScreenReader:
         every time."""
         (top_lines, warm, right), clock_lines = self._bar_and_clock(frame)
         tpl = previous.template
-        bar = (
-            bar_facts(frame, top_lines, tpl, warm.lines if warm else (), right or ())
-            if tpl is not None
-            else None
-        )
+        bar = self._bar_facts(frame, top_lines, tpl, warm, right, True) if tpl is not None else None
         self.bar.bottom = bar.bottom if bar is not None else None
         return Observation(
             time_s=time_s,
@@ -121,6 +118,23 @@ class ScreenReader:
         if kind is ScreenKind.ABOUT:
             return self.serials.facts(frame, lines, tpl, time_s)
         return None
+
+    def _bar_facts(
+        self,
+        frame: np.ndarray,
+        top_lines: list[OcrLine],
+        tpl: Template,
+        warm: WarmText | None,
+        right: list[OcrLine] | None,
+        count_matters: bool,
+    ) -> BarFacts:
+        """The bar's facts; when no read found the satellite count, one more read of the bar's
+        right side for small text (``TopBarReader.small_text_lines``)."""
+        facts = bar_facts(frame, top_lines, tpl, warm.lines if warm else (), right or ())
+        if facts.satellites is None and count_matters:
+            small = self.bar.small_text_lines(frame)
+            facts = bar_facts(frame, top_lines, tpl, warm.lines if warm else (), right or (), small)
+        return facts
 
     def _bar_and_clock(
         self, frame: np.ndarray

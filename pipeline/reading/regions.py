@@ -98,6 +98,33 @@ class TopBarReader:
             "bar-right", binary, lambda b: ocr(self._engine, b, x0, top, dark_on_light=True)
         )
 
+    def small_text_lines(self, frame: np.ndarray) -> list[OcrLine]:
+        """The right of the bar once more, for when neither read above found the satellite
+        count: bright strokes against their own neighbourhood (a top-hat of the minimum
+        channel), enlarged twice when the text is small (720p: 10 px glyphs, where Tesseract
+        reads the count "17" beside its icon as "pi?"), then a global threshold."""
+        h, w = frame.shape[:2]
+        top = int(h * APP_BAR[0])
+        bottom = int(h * APP_BAR[1]) if self.bottom is None else min(self.bottom, int(h * APP_BAR[1]))
+        x0 = int(w * RIGHT_FROM_X)
+        band = frame[top:bottom, x0:]
+        if band.size == 0:
+            return []
+        grey = preprocess.min_channel(band)
+        kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (max(9, h // 80 | 1),) * 2)
+        grey = cv2.morphologyEx(grey, cv2.MORPH_TOPHAT, kernel)
+        scale = 2.0 if h < SMALL_TEXT_BELOW else 1.0
+        if scale > 1.0:
+            grey = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+        _, binary = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+        binary = cv2.copyMakeBorder(binary, 12, 12, 12, 12, cv2.BORDER_CONSTANT, value=255)
+
+        def read(b: np.ndarray) -> list[OcrLine]:
+            lines = self._engine.read_lines(b, dark_on_light=True)
+            return [x.shifted(-12, -12).shifted(x0, top, scale) for x in lines]
+
+        return self.memory.read("bar-small", binary, read)
+
     def warm_lines(self, frame: np.ndarray) -> WarmText:
         """Red, orange and yellow text on the right of the bar. The bar read above takes the
         minimum channel, where white text shines and coloured text vanishes; a satellite count
@@ -146,6 +173,7 @@ class WarmText:
 
 WARM_FROM_X = 0.3  # of the width: the status pill on the left has a colour of its own
 RIGHT_FROM_X = 0.35  # of the width: where the bar's signal and battery readouts begin
+SMALL_TEXT_BELOW = 900  # frame heights under which the bar's text is enlarged before reading
 WARM_MIN_PIXELS = 40
 GLYPH_MAX = (0.05, 0.06)  # of the frame's height and width: larger warm shapes are banners, pills
 
