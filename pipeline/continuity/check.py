@@ -147,7 +147,14 @@ def _levels(tl: Timeline, out: Continuity) -> None:
         spans = counters.spans(readings, SIGNAL_GAP_S)
         if spans:
             out.followed.append(Followed(rule.name, tuple(spans)))
-        for br in counters.breaks(readings, rule)[:1]:
+        proven = counters.breaks(readings, rule)
+        if not proven:
+            for lone, run in counters.lone_rises(readings, rule)[:1]:
+                out.doubts.append(
+                    f"the {rule.name} read {lone.value}% once at {lone.time_s:.1f}s, then "
+                    f"{run.value}% from {run.first.time_s:.1f}s: a battery does not charge"
+                )
+        for br in proven[:1]:
             out.findings.append(
                 Finding(
                     reason=Reason.VIDEO_EDITED,

@@ -99,6 +99,22 @@ def breaks(readings: list[Reading], rule: Rule) -> list[Break]:
     return found
 
 
+def lone_rises(readings: list[Reading], rule: Rule) -> list[tuple[Reading, Run]]:
+    """A single reading before a trusted run that is higher by more than a misread digit
+    explains: not proof (one reading), but a question for a reviewer."""
+    found: list[tuple[Reading, Run]] = []
+    ordered = sorted(readings, key=lambda r: r.time_s)
+    for run in runs(ordered):
+        before = [r for r in ordered if r.time_s < run.first.time_s]
+        if not before:
+            continue
+        last = before[-1]
+        rose = run.value - last.value > rule.max_rise and not one_digit_apart(last.value, run.value)
+        if rose and not any(r.value == last.value for r in before[:-1]):
+            found.append((last, run))
+    return found
+
+
 def spans(readings: list[Reading], max_gap_s: float) -> list[tuple[float, float]]:
     """Stretches followed by this level: from one trusted reading to the next, while readings
     come at least every ``max_gap_s``."""

@@ -90,7 +90,10 @@ def detect(ctx: Context, earlier: Earlier) -> Detection:
     # a misread digit ("17" losing its 1) as likely as weak GPS. Words and warning colours are
     # the app's own verdict.
     shown_weak = [i for i in weak if weak_words(obs[i]) or obs[i].top.satellites_warm]
-    contested = any(states[i] is Gps.STRONG for i in members) and not shown_weak
+    # Strong counts anywhere in the recording's camera views contest a low count read alone:
+    # a drone on the ground does not lose half its satellites between two views.
+    every_view = indices(ctx, ScreenKind.CAMERA)
+    contested = any(gps_state(obs[i], words) is Gps.STRONG for i in every_view) and not shown_weak
     if len(weak) >= MIN_WEAK_READS and not contested:
         i = weak[0]
         why = ", ".join(weak_words(obs[i])) or f"{obs[i].top.satellites} satellites" + (

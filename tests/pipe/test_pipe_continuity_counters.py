@@ -52,3 +52,13 @@ def test_one_frame_read_alike_two_ways_is_a_trusted_level() -> None:
     """The first camera view lasts a second: one frame, but its two bar reads agree on 71."""
     r = [Reading(0.5, 71, 0, weight=2), Reading(18, 86, 5), Reading(20, 86, 6)]
     assert [(b.before.value, b.after.value) for b in breaks(r, RULE)] == [(71, 86)]
+
+
+def test_a_single_low_reading_before_a_higher_run_is_a_question() -> None:
+    from pipeline.continuity.counters import lone_rises
+
+    r = _levels((0, 71), (18, 86), (20, 86), (22, 86))
+    assert breaks(r, RULE) == []
+    ((lone, run),) = lone_rises(r, RULE)
+    assert (lone.value, run.value) == (71, 86)
+    assert lone_rises(_levels((0, 81), (18, 91), (20, 91)), RULE) == []  # one digit apart
