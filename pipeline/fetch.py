@@ -106,7 +106,7 @@ def validate_url(url: str, policy: FetchPolicy | None = None) -> str:
         raise FetchError("playlists are not accepted: submit the link of one video")
     if parsed.path.startswith("/playlist"):
         raise FetchError("playlists are not accepted: submit the link of one video")
-    if _private(host, policy):
+    if not policy.allow_private and _private(host, policy):
         raise FetchError(f"host {host} is a private or loopback address")
     return url
 

@@ -2,7 +2,7 @@
 
 An API token reads only the submissions it posted (another client's id answers 404, as an
 unknown one does, so ids reveal nothing). Posting the same link for the same aircraft again
-returns the existing submission, and the client that did so may read it too. The gimbal serial
+returns the client's existing submission; another client posting it gets its own. The gimbal serial
 a client gives (handheld gimbals) is kept here, beside the claim.
 """
 

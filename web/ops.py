@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hmac
-import os
+import logging
 from typing import Annotated
 from urllib.parse import quote_plus
 
@@ -12,12 +12,14 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Red
 from sqlalchemy import text
 
 from web import queues, submissions
-from web.auth import SessionUser, check_csrf, operator_only
+from web.auth import SessionUser, check_csrf, current_user, operator_only
 from web.metrics import prometheus, snapshot
 from web.pages import render
+from web.params import SubmissionId
 from web.settings import WebSettings
 from workers.db import get_database
 
+log = logging.getLogger(__name__)
 router = APIRouter(tags=["operations"])
 Operator = Annotated[SessionUser, Depends(operator_only)]
 
@@ -42,7 +44,7 @@ def dashboard(request: Request, user: Operator) -> HTMLResponse:
 
 @router.post("/ops/requeue/{submission_id}", include_in_schema=False)
 def requeue(
-    request: Request, submission_id: int, user: Operator, csrf: Annotated[str, Form()] = ""
+    request: Request, submission_id: SubmissionId, user: Operator, csrf: Annotated[str, Form()] = ""
 ) -> RedirectResponse:
     settings = _settings(request)
     check_csrf(user, settings, csrf)
@@ -58,15 +60,24 @@ def requeue(
     return RedirectResponse(f"/ops?msg={quote_plus(message[:300])}", status_code=303)
 
 
-@router.get("/metrics", response_class=PlainTextResponse, tags=["operations"])
-def metrics(request: Request) -> PlainTextResponse:
-    """Prometheus text format. With ``VIDVERIFY_WEB_METRICS_TOKEN`` set, scrapers must send
-    it as a bearer token."""
-    expected = os.environ.get("VIDVERIFY_WEB_METRICS_TOKEN")
+def _operator_or_scraper(request: Request) -> bool:
+    """An operator's session, or the metrics token as a bearer token."""
+    settings = _settings(request)
+    expected = settings.metrics_token
     if expected:
         given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-        if not hmac.compare_digest(given, expected):
-            raise HTTPException(401, detail="metrics token required", headers={"WWW-Authenticate": "Bearer"})
+        if hmac.compare_digest(given.encode(), expected.encode()):
+            return True
+    user = current_user(request)
+    return user is not None and user.role == "operator"
+
+
+@router.get("/metrics", response_class=PlainTextResponse, tags=["operations"])
+def metrics(request: Request) -> PlainTextResponse:
+    """Prometheus text format, for scrapers sending ``VIDVERIFY_WEB_METRICS_TOKEN`` as a bearer
+    token, operators, or anyone with ``VIDVERIFY_WEB_PUBLIC_METRICS=1``."""
+    if not (_settings(request).public_metrics or _operator_or_scraper(request)):
+        raise HTTPException(401, detail="metrics token required", headers={"WWW-Authenticate": "Bearer"})
     body = prometheus(snapshot(_settings(request), with_failed_jobs=False))
     return PlainTextResponse(body, media_type="text/plain; version=0.0.4; charset=utf-8")
 
@@ -74,7 +85,8 @@ def metrics(request: Request) -> PlainTextResponse:
 @router.get("/healthz", tags=["operations"])
 def healthz(request: Request) -> JSONResponse:
     """Liveness (the process answers) and readiness (Redis and the database answer); 503 when
-    not ready."""
+    not ready. What failed, with its error, only for operators and the metrics token: the
+    error text names hosts and ports."""
     settings = _settings(request)
     checks: dict[str, str] = {}
     try:
@@ -93,4 +105,9 @@ def healthz(request: Request) -> JSONResponse:
     except Exception as exc:
         checks["database"] = f"{type(exc).__name__}: {exc}"[:300]
     ready = all(v == "ok" for v in checks.values())
-    return JSONResponse({"live": True, "ready": ready, "checks": checks}, status_code=200 if ready else 503)
+    if not ready:
+        log.warning("not ready: %s", checks)
+    body: dict[str, object] = {"live": True, "ready": ready}
+    if _operator_or_scraper(request):
+        body["checks"] = checks
+    return JSONResponse(body, status_code=200 if ready else 503)

@@ -13,6 +13,7 @@ from pipeline.models import Reason, StepName
 from web import submissions
 from web.auth import SessionUser, check_csrf, reviewer_or_operator
 from web.pages import render
+from web.params import FrameIndex, SubmissionId
 from web.settings import WebSettings
 from workers.models import SubmissionView
 
@@ -108,7 +109,7 @@ def queue(request: Request, user: Reviewer) -> HTMLResponse:
 
 
 @router.get("/{submission_id}", response_class=HTMLResponse)
-def submission_page(request: Request, submission_id: int, user: Reviewer) -> HTMLResponse:
+def submission_page(request: Request, submission_id: SubmissionId, user: Reviewer) -> HTMLResponse:
     settings = _settings(request)
     view = _load(request, submission_id)
     has_video = submissions.video_file(settings, submission_id) is not None
@@ -129,7 +130,7 @@ def submission_page(request: Request, submission_id: int, user: Reviewer) -> HTM
 @router.post("/{submission_id}/decision")
 def decide(
     request: Request,
-    submission_id: int,
+    submission_id: SubmissionId,
     user: Reviewer,
     verdict: Annotated[str, Form()],
     csrf: Annotated[str, Form()] = "",
@@ -163,7 +164,7 @@ def _quote(text: str) -> str:
 
 
 @router.get("/{submission_id}/frames/{index}")
-def frame(request: Request, submission_id: int, index: int, user: Reviewer) -> FileResponse:
+def frame(request: Request, submission_id: SubmissionId, index: FrameIndex, user: Reviewer) -> FileResponse:
     """One evidence JPEG, only from inside the evidence directory."""
     view = _load(request, submission_id)
     paths = frame_paths(view.report)
@@ -177,7 +178,7 @@ def frame(request: Request, submission_id: int, index: int, user: Reviewer) -> F
 
 
 @router.get("/{submission_id}/video")
-def video(request: Request, submission_id: int, user: Reviewer) -> FileResponse:
+def video(request: Request, submission_id: SubmissionId, user: Reviewer) -> FileResponse:
     """The recording, when it is a local file in the work directory (supports Range)."""
     path = submissions.video_file(_settings(request), submission_id)
     if path is None:

@@ -45,8 +45,11 @@ def submit(
     owner_name: str | None,
     owner_email: str | None,
     rc_sn: str | None = None,
+    client_id: int | None = None,
 ) -> SubmissionView:
-    """Store and queue (or find the same) submission; ``SubmissionError`` when refused."""
+    """Store and queue (or find the same) submission; ``SubmissionError`` when refused. The
+    same link and aircraft posted again by the same client is the same submission; by another
+    client, another one (ids are never shared between clients)."""
     return service.submit(
         youtube_url,
         aircraft_sn,
@@ -56,6 +59,7 @@ def submit(
         owner_email=owner_email,
         allow_local=False,
         settings=settings.workers,
+        scope=f"api-client:{client_id}" if client_id is not None else None,
     )
 
 

@@ -1,4 +1,5 @@
-"""The web service's own tables (users, API tokens, API intake), next to the workers' tables.
+"""The web service's own tables (users, browser sessions, API tokens, API intake), next to
+the workers' tables.
 
 They live in the same database and use the workers' engine (one pool per process, the same
 SQLite locking recipe); the tables are created on first use.
@@ -51,6 +52,20 @@ class IntakeRow(WebBase):
     client_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     gimbal_sn: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column()
+
+
+class LoginSessionRow(WebBase):
+    """A browser session (see ``web/logins.py``): the cookie holds a random token, this row its
+    hash, so a session ends on the server (logout, password or role change), not only when the
+    cookie expires."""
+
+    __tablename__ = "web_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(Integer, index=True)
+    csrf_secret: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column()
+    expires_at: Mapped[datetime] = mapped_column()
 
 
 def sessions(database_url: str) -> sessionmaker[Session]:

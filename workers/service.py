@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from workers import jobs
 from workers.config import Settings
 from workers.db import Database, add_event, get_database, utc_now
+from workers.emails import normalise_email
 from workers.models import (
     EventRow,
     OutboxRow,
@@ -32,7 +33,6 @@ from workers.queues import enqueue_stage, job_id
 log = logging.getLogger(__name__)
 
 REVIEW_VERDICTS = ("approved", "rejected")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class SubmissionError(ValueError):
@@ -59,9 +59,11 @@ def _is_url(source: str) -> bool:
     return bool(re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", source))
 
 
-def idempotency_key(source: str, aircraft_sn: str) -> str:
-    """The key that makes 'same link, same product' one submission."""
-    return hashlib.sha256(f"{source}\n{aircraft_sn}".encode()).hexdigest()
+def idempotency_key(source: str, aircraft_sn: str, scope: str | None = None) -> str:
+    """The key that makes 'same link, same product' one submission, per ``scope`` (the API
+    client: another client posting the same link gets a submission of its own)."""
+    text = f"{source}\n{aircraft_sn}" + (f"\n{scope}" if scope else "")
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _normalise_source(source: str, allow_local: bool) -> tuple[str, str]:
@@ -95,6 +97,7 @@ def submit(
     *,
     allow_local: bool = False,
     settings: Settings | None = None,
+    scope: str | None = None,
 ) -> SubmissionView:
     """Store a submission and queue its fetch; the same source for the same aircraft
     returns the existing submission unchanged (nothing queued twice).
@@ -110,10 +113,13 @@ def submit(
         raise SubmissionError("the aircraft serial number is required")
     if owner_email is not None:
         owner_email = owner_email.strip() or None
-        if owner_email and not _EMAIL.match(owner_email):
-            raise SubmissionError(f"not an e-mail address: {owner_email!r}")
+        if owner_email:
+            try:
+                owner_email = normalise_email(owner_email)
+            except ValueError as exc:
+                raise SubmissionError(f"{exc} ({owner_email!r})") from exc
     source, kind = _normalise_source(source, allow_local)
-    key = idempotency_key(source, aircraft_sn)
+    key = idempotency_key(source, aircraft_sn, scope)
 
     with db.tx() as s:
         existing = s.scalar(select(SubmissionRow).where(SubmissionRow.idempotency_key == key))
