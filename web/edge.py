@@ -80,9 +80,6 @@ class Edge:
         headers = dict(scope.get("headers") or [])
         extra = [*HEADERS, (b"content-security-policy", self._csp(path).encode())]
         length = headers.get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_body_bytes):
-            await _answer(send, 413, f"the request body is over {self.max_body_bytes} bytes", extra)
-            return
         has_body = length not in (None, b"0") or b"chunked" in headers.get(b"transfer-encoding", b"")
         if path.startswith("/api/") and has_body:
             scheme = headers.get(b"authorization", b"").split(b" ", 1)[0].lower()
@@ -94,6 +91,9 @@ class Edge:
                     [*extra, (b"www-authenticate", b"Bearer")],
                 )
                 return
+        if length is not None and (not length.isdigit() or int(length) > self.max_body_bytes):
+            await _answer(send, 413, f"the request body is over {self.max_body_bytes} bytes", extra)
+            return
         received = 0
         started = False
 

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from web.settings import WebSettings
-from web.tables import IntakeRow, sessions
+from web.tables import IntakeRow, read_sessions, sessions
 from workers.db import utc_now
 
 
@@ -39,5 +39,5 @@ def record(settings: WebSettings, submission_id: int, client_id: int, gimbal_sn:
 
 
 def posted_by(settings: WebSettings, submission_id: int, client_id: int) -> IntakeRow | None:
-    with sessions(settings.database_url)() as s:
+    with read_sessions(settings.database_url)() as s:
         return _find(s, submission_id, client_id)

@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from sqlalchemy import delete, select
 
-from web.tables import LoginSessionRow, sessions
+from web.tables import LoginSessionRow, read_sessions, sessions
 from workers.db import utc_now
 
 
@@ -52,7 +52,7 @@ def find(database_url: str, token: str | None) -> LoginSession | None:
     """The live session of this token, else None."""
     if not token or len(token) > 100:
         return None
-    with sessions(database_url).begin() as s:
+    with read_sessions(database_url).begin() as s:
         row = s.scalar(select(LoginSessionRow).where(LoginSessionRow.token_hash == _hash(token)))
         if row is None or row.expires_at < utc_now():
             return None

@@ -99,7 +99,7 @@ def healthz(request: Request) -> JSONResponse:
     except Exception as exc:
         checks["redis"] = f"{type(exc).__name__}: {exc}"
     try:
-        with get_database(settings.database_url).engine.connect() as c:
+        with get_database(settings.database_url).read_engine.connect() as c:
             c.execute(text("SELECT 1"))
         checks["database"] = "ok"
     except Exception as exc:

@@ -88,7 +88,7 @@ def requeue(settings: WebSettings, submission_id: int) -> SubmissionView:
 
 def _rows(settings: WebSettings, query) -> list[SubmissionView]:
     db = get_database(settings.database_url)
-    with db.tx() as s:
+    with db.read() as s:
         return [SubmissionView.from_row(r, with_report=False) for r in s.scalars(query)]
 
 
@@ -117,7 +117,7 @@ def failed(settings: WebSettings, limit: int = 50) -> list[SubmissionView]:
 def video_file(settings: WebSettings, submission_id: int) -> Path | None:
     """The recording on local disk, if it is inside the work directory (else None)."""
     db = get_database(settings.database_url)
-    with db.tx() as s:
+    with db.read() as s:
         row = s.get(SubmissionRow, submission_id)
         if row is None:
             return None
@@ -175,7 +175,7 @@ def stats(settings: WebSettings, now: datetime | None = None) -> Stats:
     hour_ago = now - timedelta(hours=1)
     states = service.counts(settings=settings.workers)
     db = get_database(settings.database_url)
-    with db.tx() as s:
+    with db.read() as s:
         recent = s.execute(
             select(
                 SubmissionRow.created_at,

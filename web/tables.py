@@ -68,6 +68,17 @@ class LoginSessionRow(WebBase):
     expires_at: Mapped[datetime] = mapped_column()
 
 
+def read_sessions(database_url: str) -> sessionmaker[Session]:
+    """Like ``sessions``, for reading only (no write lock on SQLite)."""
+    sessions(database_url)  # the tables exist
+    db = get_database(database_url)
+    factory = getattr(db, "_web_read_sessions", None)
+    if factory is None:
+        factory = sessionmaker(db.read_engine, expire_on_commit=False)
+        db._web_read_sessions = factory  # type: ignore[attr-defined]
+    return factory
+
+
 def sessions(database_url: str) -> sessionmaker[Session]:
     """A session factory on the workers' engine, with the web tables created once per engine."""
     db = get_database(database_url)

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from web.passwords import DUMMY_HASH, hash_password, policy_problem, verify_password
-from web.tables import UserRow, sessions
+from web.tables import UserRow, read_sessions, sessions
 from workers.db import utc_now
 
 ROLES = ("reviewer", "operator")
@@ -39,7 +39,7 @@ def add_user(database_url: str, name: str, role: str, password: str) -> UserRow:
 
 def authenticate(database_url: str, name: str, password: str) -> UserRow | None:
     """The active user with that name and password, else None."""
-    with sessions(database_url).begin() as s:
+    with read_sessions(database_url).begin() as s:
         row = s.scalar(select(UserRow).where(UserRow.name == name.strip()))
     if row is None or not row.active:
         verify_password(password, DUMMY_HASH)
@@ -48,7 +48,7 @@ def authenticate(database_url: str, name: str, password: str) -> UserRow | None:
 
 
 def get_user(database_url: str, user_id: int) -> UserRow | None:
-    with sessions(database_url).begin() as s:
+    with read_sessions(database_url).begin() as s:
         row = s.get(UserRow, user_id)
     return row if row is not None and row.active else None
 

@@ -2,7 +2,8 @@
 
 RQ forks a work horse per job; a pooled connection inherited across ``fork`` would be
 shared by two processes and corrupt both sessions. ``get_database`` therefore keys its
-cache by process id, so each horse opens its own connections.
+cache by process id, so each horse opens its own connections, and no SQLite transaction is
+open while the process forks (``workers/forksafe.py``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,10 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from workers import forksafe
 from workers.models import Base, EventRow
+
+READ_ONLY = "vidverify_read_only"
 
 
 def utc_now() -> datetime:
@@ -40,8 +44,12 @@ def _make_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Reads (``Database.read``) take no write lock: they neither wait for writers nor
+        # hold them up.
+        read = connection.get_execution_options().get(READ_ONLY)
+        connection.exec_driver_sql("BEGIN" if read else "BEGIN IMMEDIATE")
 
+    forksafe.watch(engine)
     return engine
 
 
@@ -57,11 +65,19 @@ class Database:
                 conn.execute(text("SELECT pg_advisory_xact_lock(720417)"))
             Base.metadata.create_all(conn)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.read_engine = self.engine.execution_options(**{READ_ONLY: True})
+        self._read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
 
     @contextmanager
     def tx(self) -> Iterator[Session]:
         """A session in one transaction, committed on success, rolled back on error."""
         with self._sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for reading only: on SQLite a plain ``BEGIN`` (no write lock)."""
+        with self._read_sessions() as session, session.begin():
             yield session
 
     def close(self) -> None:

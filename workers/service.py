@@ -189,7 +189,7 @@ def _enqueue_first(settings: Settings, db: Database, submission_id: int) -> Subm
 def get(submission_id: int, *, settings: Settings | None = None) -> SubmissionView:
     """One submission with its report; ``NotFound`` if there is none."""
     _, db = _ctx(settings)
-    with db.tx() as s:
+    with db.read() as s:
         row = s.get(SubmissionRow, submission_id)
         if row is None:
             raise NotFound(f"no submission {submission_id}")
@@ -212,14 +212,14 @@ def list_submissions(
         query = query.where(SubmissionRow.state == state)
     if verdict:
         query = query.where(SubmissionRow.verdict == verdict)
-    with db.tx() as s:
+    with db.read() as s:
         return [SubmissionView.from_row(r, with_report=False) for r in s.scalars(query)]
 
 
 def counts(*, settings: Settings | None = None) -> dict[str, int]:
     """Submissions per state, for the operations dashboard."""
     _, db = _ctx(settings)
-    with db.tx() as s:
+    with db.read() as s:
         rows = s.execute(select(SubmissionRow.state, func.count()).group_by(SubmissionRow.state)).all()
     return {state: n for state, n in rows}
 
@@ -227,7 +227,7 @@ def counts(*, settings: Settings | None = None) -> dict[str, int]:
 def events(submission_id: int, *, settings: Settings | None = None) -> list[EventView]:
     """The submission's history, oldest first."""
     _, db = _ctx(settings)
-    with db.tx() as s:
+    with db.read() as s:
         rows = s.scalars(
             select(EventRow).where(EventRow.submission_id == submission_id).order_by(EventRow.id)
         ).all()
@@ -348,7 +348,7 @@ def record_review(
 def outbox(submission_id: int, *, settings: Settings | None = None) -> list[dict[str, Any]]:
     """The notifications queued for a submission (kind, recipient, status, sent_at)."""
     _, db = _ctx(settings)
-    with db.tx() as s:
+    with db.read() as s:
         rows = s.scalars(select(OutboxRow).where(OutboxRow.submission_id == submission_id)).all()
         return [
             {
