@@ -35,7 +35,7 @@ KINDS = [
     ("text matching", ("textmatch.py", "difflib")),
     (
         "image ops (OpenCV, NumPy)",
-        ("cv2", "numpy", "preprocess.py", "readcache.py", "scroll.py", "timeline.py", "observe.py"),
+        ("cv2", "numpy", "preprocess.py", "pipeline/reading/", "schedule.py", "timeline.py"),
     ),
     ("start-up (imports)", ("<frozen importlib", "_find_and_load")),
 ]

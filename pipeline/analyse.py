@@ -5,14 +5,16 @@ from __future__ import annotations
 import time
 from collections import Counter
 from pathlib import Path
+from types import MappingProxyType
 
 from pipeline import evidence as evidence_writer
-from pipeline import integrity, verdict
-from pipeline.detectors import ALL, Context
-from pipeline.models import App, Claim, Finding, Reason, Report, Verdict
+from pipeline import verdict
+from pipeline.continuity import check as continuity
+from pipeline.detectors import ALL, Context, Detection
+from pipeline.models import UNKNOWN_APP, Claim, Finding, Reason, Report, StepName, Verdict
 from pipeline.ocr import READ_THREADS, OcrEngine, default_engine
 from pipeline.templates import Template, load_templates
-from pipeline.timeline import Progress, build_timeline
+from pipeline.timeline import Progress, build_timeline, side_pool
 from pipeline.video import UnreadableVideo, probe
 
 MIN_FRAMES = 2
@@ -29,7 +31,8 @@ def unreadable(source: str, message: str, timings: dict[str, float] | None = Non
 
 
 def _choose_template(templates: tuple[Template, ...], scores: Counter[str]) -> Template:
-    return max(templates, key=lambda t: (scores.get(t.app, 0), t.app == "dji_fly"))
+    """The template whose app markers were read most often; ties go to the higher priority."""
+    return max(templates, key=lambda t: (scores.get(t.app, 0), t.priority))
 
 
 def analyse_file(
@@ -56,15 +59,17 @@ def analyse_file(
     t = time.perf_counter()
     templates = load_templates()
     try:
-        tl = build_timeline(
-            Path(path),
-            info.fps,
-            info.frames,
-            templates,
-            engine,
-            keep_images=evidence_dir is not None,
-            progress=progress,
-        )
+        with side_pool() as pool:
+            tl = build_timeline(
+                Path(path),
+                info.fps,
+                info.frames,
+                templates,
+                engine,
+                keep_images=evidence_dir is not None,
+                progress=progress,
+                pool=pool,
+            )
     except UnreadableVideo as exc:  # a frame past the limits, found while decoding
         return unreadable(source, str(exc), timings)
     timings["read_screens"] = round((time.perf_counter() - t) * 1000, 1)
@@ -78,16 +83,28 @@ def analyse_file(
     for obs in tl.observations:
         scores.update(obs.app_scores)
     template = _choose_template(templates, scores)
-    app = App(template.app) if sum(scores.values()) else App.UNKNOWN
+    app = template.app if sum(scores.values()) else UNKNOWN_APP
     ctx = Context(timeline=tl, claim=claim, template=template)
-    detections = [module.detect(ctx) for module in ALL]
+    by_step: dict[StepName, Detection] = {}
+    for module in ALL:  # in the required order: each sees the detections before it
+        by_step[module.STEP] = module.detect(ctx, MappingProxyType(dict(by_step)))
+    detections = list(by_step.values())
     findings: list[Finding] = [f for d in detections for f in d.findings]
+    found = [d.step for d in detections if d.step.found and d.step.start_s is not None]
+    span = (
+        (min(s.start_s or 0.0 for s in found), max(s.end_s or s.start_s or 0.0 for s in found))
+        if found
+        else None
+    )
+    seen = continuity.check(tl, Path(path), span)
+    uncertain = [u for d in detections for u in d.uncertain] + seen.doubts
     order = verdict.order_finding(detections)
-    if order:
+    if order and seen.findings:
+        # A proven cut explains the order it produced: told apart, the order is not sure.
+        uncertain.append(f"{order.message}, in an edited recording")
+    elif order:
         findings.append(order)
-    edits, edit_doubts = integrity.check(tl)
-    findings += edits
-    uncertain = [u for d in detections for u in d.uncertain] + edit_doubts
+    findings += seen.findings
     decided, reasons, doubts = verdict.decide(findings, uncertain, detections)
     timings["decide"] = round((time.perf_counter() - t) * 1000, 1)
 
@@ -101,6 +118,7 @@ def analyse_file(
         video=info,
         steps=[d.step for d in detections],
         serials=[s for d in detections for s in d.serials],
+        continuity=[f.text for f in seen.followed],
         timings=timings,
     )
     if evidence_dir is not None:

@@ -33,9 +33,9 @@ def clock_findings(tl: Timeline) -> list[Finding]:
     """A misread digit is a lone reading whose neighbours agree with each other without it; it is
     dropped. Any other step between two readings that the clock cannot take is an edit."""
     readings = [
-        (i, o.time_s, o.clock_min, o.clock_text)
+        (i, o.time_s, o.clock.minutes, o.clock.text)
         for i, o in enumerate(tl.observations)
-        if o.clock_min is not None
+        if o.clock is not None
     ]
     kept = [
         r

@@ -1,7 +1,8 @@
 """Pydantic models at the pipeline's boundary: the claim that goes in, the report that comes out.
 
-The string values of ``Verdict``, ``Reason`` and ``App`` are a contract shared with the
-workers, the web pages and the reports (see DESIGN.md): never rename them.
+The string values of ``Verdict`` and ``Reason``, and the report's ``app`` (a template's
+``app``, or ``unknown``), are a contract shared with the workers, the web pages and the reports
+(see DESIGN.md): never rename them. Apps are known from ``ocr_templates/*.json``, not listed here.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 from enum import StrEnum
 
 from pydantic import BaseModel, Field
+
+UNKNOWN_APP = "unknown"  # no template's words were read
 
 
 class Verdict(StrEnum):
@@ -30,12 +33,6 @@ class Reason(StrEnum):
     STEPS_OUT_OF_ORDER = "steps_out_of_order"
     VIDEO_EDITED = "video_edited"
     VIDEO_UNREADABLE = "video_unreadable"
-
-
-class App(StrEnum):
-    DJI_FLY = "dji_fly"
-    DJI_GO4 = "dji_go4"
-    UNKNOWN = "unknown"
 
 
 class StepName(StrEnum):
@@ -117,10 +114,12 @@ class Report(BaseModel):
     reasons: list[Reason] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)
     uncertain: list[str] = Field(default_factory=list)  # why an otherwise clean run needs review
-    app: App = App.UNKNOWN
+    app: str = UNKNOWN_APP  # the best-fitting template's ``app`` (e.g. "dji_fly")
     source: str = ""
     video: VideoInfo = Field(default_factory=VideoInfo)
     steps: list[StepResult] = Field(default_factory=list)
     serials: list[SerialCheck] = Field(default_factory=list)
+    # The continuity signals followed, each with the spans it covered ("phone clock: 0.0-31.5s").
+    continuity: list[str] = Field(default_factory=list)
     timings: dict[str, float] = Field(default_factory=dict)  # stage -> milliseconds
     pipeline_version: str = "1"

@@ -33,6 +33,9 @@ class OcrLine:
     y: int
     w: int
     h: int
+    # Per character (character, confidence 0..100), for single-line reads only: a serial is
+    # voted on character by character, and one doubtful glyph should weigh as one.
+    symbols: tuple[tuple[str, float], ...] = ()
 
     def shifted(self, dx: int, dy: int, scale: float = 1.0) -> OcrLine:
         """Map a box from a crop (optionally resized by ``scale``) back to frame coordinates."""
@@ -43,6 +46,7 @@ class OcrLine:
             int(self.y / scale) + dy,
             int(self.w / scale),
             int(self.h / scale),
+            self.symbols,
         )
 
 
@@ -165,12 +169,12 @@ class TesserocrEngine:
         held = self._take()
         try:
             held.set(single_line, dark_on_light)
-            return self._recognise(held.api, gray)
+            return self._recognise(held.api, gray, with_symbols=single_line)
         finally:
             self._give_back(held)
 
     @staticmethod
-    def _recognise(api, gray: np.ndarray) -> list[OcrLine]:  # noqa: ANN001 (tesserocr has no types)
+    def _recognise(api, gray: np.ndarray, with_symbols: bool = False) -> list[OcrLine]:  # noqa: ANN001
         import tesserocr
 
         # Raw grey bytes: handing over a PIL image costs a BMP encode and decode per read.
@@ -195,7 +199,34 @@ class TesserocrEngine:
                 continue
             x1, y1, x2, y2 = box
             lines.append(OcrLine(text, float(item.Confidence(level)), x1, y1, x2 - x1, y2 - y1))
+        if with_symbols and lines:
+            lines = _with_symbols(api, lines)
         return lines
+
+
+def _with_symbols(api, lines: list[OcrLine]) -> list[OcrLine]:  # noqa: ANN001 (tesserocr has no types)
+    """Each line with the confidences of its characters (symbols whose centre lies in its box)."""
+    import tesserocr
+
+    level = tesserocr.RIL.SYMBOL
+    found: list[list[tuple[str, float]]] = [[] for _ in lines]
+    for item in tesserocr.iterate_level(api.GetIterator(), level):
+        try:
+            char = item.GetUTF8Text(level) or ""
+        except RuntimeError:
+            continue
+        box = item.BoundingBox(level)
+        if not char.strip() or box is None:
+            continue
+        cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+        for k, line in enumerate(lines):
+            if line.x <= cx <= line.x + line.w and line.y <= cy <= line.y + line.h:
+                found[k].append((char, float(item.Confidence(level))))
+                break
+    return [
+        OcrLine(x.text, x.confidence, x.x, x.y, x.w, x.h, tuple(sym))
+        for x, sym in zip(lines, found, strict=True)
+    ]
 
 
 class PytesseractEngine:

@@ -109,6 +109,14 @@ HUES = {
 }
 
 
+def warm_mask(bgr: np.ndarray) -> np.ndarray:
+    """Pixels of a saturated, bright red, orange or yellow: the colours apps draw warnings in."""
+    hsv = cv2.cvtColor(bgr, cv2.COLOR_BGR2HSV)
+    h, s, v = cv2.split(hsv)
+    warm_hue = (h < HUES["yellow"][0][1]) | (h >= HUES["red"][1][0])
+    return warm_hue & (s > 110) & (v > 130)
+
+
 def text_colour(bgr_crop: np.ndarray) -> str | None:
     """The hue family of the text strokes in a box: its brightest pixels, not the background."""
     if bgr_crop.size == 0:

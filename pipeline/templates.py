@@ -1,7 +1,8 @@
 """Screen templates: every app text the pipeline knows comes from ``ocr_templates/*.json``.
 
-One file per app and UI language; adding a language is adding a file. The code matches OCR
-output against these phrase lists and never spells an app string itself.
+One file per app and UI language; adding a language, or an app, is adding a file. The code
+matches OCR output against these phrase lists and never spells an app string itself; rules
+that differ between apps are fields here too (``priority``, ``status.must_reach_end``).
 """
 
 from __future__ import annotations
@@ -26,12 +27,17 @@ class SerialLabels(BaseModel):
     rc: list[str]
     aircraft: list[str]
     other: list[str] = Field(default_factory=list)
+    # The drone's own name on the About page: not a serial, but it stays the same all take long.
+    device_name: list[str] = Field(default_factory=list)
 
 
 class CalibrationWords(BaseModel):
     progress: list[str]
     done: list[str]
     failed: list[str] = Field(default_factory=list)
+    # A percentage counts as the calibration's progress on a progress line, or on a line that
+    # holds one of these (lower case, as part of a word: the dialog's own name).
+    percent_words: list[str] = Field(default_factory=list)
 
 
 class StatusWords(BaseModel):
@@ -39,20 +45,27 @@ class StatusWords(BaseModel):
     ready: list[str]
     errors: list[str]
     warning_colours: bool = True
+    # The status list must be seen scrolled to one of its ``end_rows`` for a confident check.
+    must_reach_end: bool = False
 
 
 class CameraWords(BaseModel):
-    bar: list[str]
     gps_weak: list[str]
     link_weak: list[str] = Field(default_factory=list)
     min_satellites: int = 8
+    # A ready status naming a GPS fix ("Ready to Go (GPS)"), lower case, as part of a word:
+    # strong GPS, with less confidence, when the satellite count is unreadable.
 
 
 class Template(BaseModel):
-    app: str
+    app: str  # the report's ``app`` when this template fits best
     language: str
     description: str = ""
+    # Between templates whose markers were read equally often, the higher priority is chosen.
+    priority: int = 0
     app_markers: list[str]
+    # Scored from their labels and titles: about, status_list, settings. The calibration
+    # dialog is scored from the ``calibration`` words (progress with a percentage, done, failed).
     screens: dict[str, ScreenSignature]
     serial_labels: SerialLabels
     calibration: CalibrationWords

@@ -1,16 +1,37 @@
-"""Sequence rules and the verdict.
+"""Sequence rules and the verdict: the one place the rule of evidence is written down.
 
-The steps must appear in the required order; a rejection carries every reason found; anything
-uncertain turns what would be an approval into ``needs_review``. An automatic approval is only
-given when every step was found with confidence and nothing is in doubt.
+Every requirement (each step, the order, continuity) answers one of three things (``Seen``):
+seen, with confidence; not seen, for a reason the pipeline is sure of (a ``Finding``); or
+could not tell (a doubt, with its frames). The verdict follows from the answers alone:
+- any sure reason rejects, and the rejection carries only those reasons (doubts stay doubts);
+- otherwise any "could not tell" is ``needs_review``: what was not read is never fine;
+- ``approved`` only when every requirement was seen, with confidence, and nothing is in doubt.
 """
 
 from __future__ import annotations
+
+from enum import StrEnum
 
 from pipeline.detectors import Detection
 from pipeline.models import Finding, Reason, Verdict
 
 MIN_CONFIDENCE = 0.5
+
+
+class Seen(StrEnum):
+    SEEN = "seen"
+    NOT_SEEN = "not_seen"
+    COULD_NOT_TELL = "could_not_tell"
+
+
+def seen(det: Detection) -> Seen:
+    """A step's answer: its findings are sure reasons; a step not found without one, a doubt
+    or a low confidence is "could not tell"."""
+    if det.findings:
+        return Seen.NOT_SEEN
+    if not det.step.found or det.uncertain or det.step.confidence < MIN_CONFIDENCE:
+        return Seen.COULD_NOT_TELL
+    return Seen.SEEN
 
 
 def order_finding(detections: list[Detection]) -> Finding | None:
@@ -45,6 +66,8 @@ def decide(
     for d in detections:
         if d.step.found and d.step.confidence < MIN_CONFIDENCE:
             doubts.append(f"{d.step.name} seen with low confidence ({d.step.confidence:.2f})")
+        elif not d.step.found and not d.findings and not d.uncertain:
+            doubts.append(f"{d.step.name} not seen")  # no reason is sure, so it is a doubt
     if reasons:
         return Verdict.REJECTED, reasons, doubts
     if doubts:

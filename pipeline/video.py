@@ -54,6 +54,11 @@ class Frame:
         return self._frame.format.name.startswith("yuv") and self._frame.color_range != 2  # 2 = JPEG
 
     @property
+    def rotation(self) -> int:
+        """Degrees the container's display matrix turns the picture counter-clockwise."""
+        return int(getattr(self._frame, "rotation", 0) or 0)
+
+    @property
     def image(self) -> np.ndarray:
         """BGR, converted once."""
         if self._image is None:

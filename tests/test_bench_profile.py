@@ -10,18 +10,18 @@ DECODER = "thread (3): vidverify-decode;produce (pipeline/video.py:190)"
 
 
 def test_kinds_from_the_leaf_up() -> None:
-    assert kind_of(f"{SIDE};_read_band (pipeline/observe.py:171);_recognise (pipeline/ocr.py:177)") == (
+    assert kind_of(f"{SIDE};read_band (pipeline/reading/work.py:70);_recognise (pipeline/ocr.py:177)") == (
         "OCR (Tesseract)"
     )
     assert kind_of(f"{DECODER};_decode (pipeline/video.py:154)") == "decode (FFmpeg)"
-    assert kind_of(f"{MAIN};observe (pipeline/observe.py:230);matches (pipeline/textmatch.py:72)") == (
+    assert kind_of(f"{MAIN};read (pipeline/reading/reader.py:52);matches (pipeline/textmatch.py:72)") == (
         "text matching"
     )
     assert kind_of(f"{MAIN};run (vidverify/check_command.py:102);_find_and_load (<frozen importlib>:1)") == (
         "start-up (imports)"
     )
     assert kind_of(f"{SIDE};_worker (concurrent/futures/thread.py:81)") == WAITING
-    assert kind_of(f"{MAIN};observe (pipeline/observe.py:215);result (concurrent/futures/_base.py:451)") == (
+    assert kind_of(f"{MAIN};read (reading/reader.py:48);result (concurrent/futures/_base.py:451)") == (
         WAITING
     )
 

@@ -73,7 +73,7 @@ def summary(report: Report) -> str:
         + (f"  ({', '.join(r.value for r in report.reasons)})" if report.reasons else "")
     ]
     v = report.video
-    lines.append(f"app: {report.app.value}   video: {v.width}x{v.height} {v.fps:g} fps {v.duration_s:.1f}s")
+    lines.append(f"app: {report.app}   video: {v.width}x{v.height} {v.fps:g} fps {v.duration_s:.1f}s")
     for s in report.steps:
         span = (
             f"{s.start_s:6.1f}-{s.end_s:6.1f}s" if s.start_s is not None and s.end_s is not None else " " * 15

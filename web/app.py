@@ -11,10 +11,11 @@ from urllib.parse import quote
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 from redis import Redis
 from redis.exceptions import RedisError
 
-from web import api, ops, review
+from web import api, browse, ops, owner, review
 from web.auth import (
     CsrfError,
     Forbidden,
@@ -45,7 +46,11 @@ def _safe_next(target: str | None) -> str:
 def create_app(settings: WebSettings | None = None) -> FastAPI:
     settings = settings or WebSettings.from_env()
     docs = settings.public_docs
-    app = FastAPI(
+    # /docs and /redoc with their assets served from here (no CDN: they work offline), when
+    # VIDVERIFY_WEB_PUBLIC_DOCS=1.
+    app = FastAPIOffline(
+        favicon_url="/static/favicon.svg",
+        static_url="/static-docs",
         title="vidverify",
         version="0.1.0",
         description="Verification of drone screen recordings for late DJI Care Refresh purchase.",
@@ -70,6 +75,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.include_router(api.router)
     app.include_router(review.router)
     app.include_router(ops.router)
+    app.include_router(browse.router)
+    app.include_router(owner.router)
 
     @app.exception_handler(LoginRequired)
     def _login_required(request: Request, _exc: LoginRequired) -> Response:
@@ -115,6 +122,9 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         return RedirectResponse("/ops" if user.role == "operator" else "/review", status_code=303)
 
     @app.get("/login", response_class=HTMLResponse, include_in_schema=False)
+    def login_page(request: Request, next: str = "/") -> Response:
+        return login_form(request, next=next)  # an error is never taken from the address
+
     def login_form(request: Request, next: str = "/", error: str | None = None) -> Response:
         import secrets
 

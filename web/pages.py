@@ -18,7 +18,7 @@ TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 def _when(value: datetime | None) -> str:
     if value is None:
         return "—"
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _ago(value: datetime | None) -> str:
@@ -46,7 +46,13 @@ def _seconds(value: float | None) -> str:
     return f"{int(minutes)}:{seconds:04.1f}"
 
 
-TEMPLATES.env.filters.update(when=_when, ago=_ago, ms=_ms, seconds=_seconds)
+def _clock(value: datetime | None) -> str:
+    if value is None:
+        return "—"
+    return value.astimezone(UTC).strftime("%H:%M UTC")
+
+
+TEMPLATES.env.filters.update(when=_when, ago=_ago, ms=_ms, seconds=_seconds, clock=_clock)
 
 
 def render(

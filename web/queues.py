@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from redis import Redis
 from rq import Queue, Worker
@@ -23,6 +23,7 @@ class QueueStats:
     scheduled: int
     deferred: int
     finished: int
+    oldest_enqueued_at: datetime | None = None  # of the job waiting longest in the queue
 
 
 @dataclass
@@ -59,6 +60,13 @@ def queue_stats(settings: WebSettings, conn: Redis) -> list[QueueStats]:
     result = []
     for name in queue_names(settings):
         q = Queue(name, connection=conn)
+        oldest = None
+        first = q.get_job_ids(0, 1)
+        if first:
+            job = Job.fetch_many(first, connection=conn)[0]
+            oldest = job.enqueued_at if job is not None else None
+            if oldest is not None and oldest.tzinfo is None:  # RQ keeps naive UTC times
+                oldest = oldest.replace(tzinfo=UTC)
         result.append(
             QueueStats(
                 name=name,
@@ -68,6 +76,7 @@ def queue_stats(settings: WebSettings, conn: Redis) -> list[QueueStats]:
                 scheduled=q.scheduled_job_registry.count,
                 deferred=q.deferred_job_registry.count,
                 finished=q.finished_job_registry.count,
+                oldest_enqueued_at=oldest,
             )
         )
     return result

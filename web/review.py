@@ -1,5 +1,11 @@
 """The reviewer's pages: the queue of flagged submissions, one submission with its evidence,
-and the decision form. Evidence images and the recording are served only to logged-in users."""
+the claim on it, and the decision form. Evidence images and the recording are served only to
+logged-in users.
+
+Messages after an action are chosen by the server from what happened (``?done=ID`` names the
+decided case; the text comes from its stored review), never taken from the address; a refused
+form is rendered again in place, with what was typed.
+"""
 
 from __future__ import annotations
 
@@ -7,27 +13,17 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
-from pipeline.models import Reason, StepName
-from web import submissions
+from web import audit, claims, evidence, reasons, submissions
 from web.auth import SessionUser, check_csrf, reviewer_or_operator
 from web.pages import render
-from web.params import FrameIndex, SubmissionId
+from web.params import FrameIndex, OptionalId, SubmissionId
 from web.settings import WebSettings
-from workers.models import SubmissionView
+from workers.models import State, SubmissionView
 
 router = APIRouter(prefix="/review", tags=["review"], include_in_schema=False)
 Reviewer = Annotated[SessionUser, Depends(reviewer_or_operator)]
-
-STEP_TITLES = {
-    StepName.RC_SERIAL.value: "RC serial (About page)",
-    StepName.GIMBAL_CALIBRATION.value: "Gimbal auto calibration",
-    StepName.GIMBAL_MOVEMENT.value: "Gimbal moved up and down",
-    StepName.FLIGHT_STATUS.value: "Flight status checked",
-    StepName.CAMERA_VIEW.value: "Camera view with GPS ≥ 3 s",
-}
-REASONS = [r.value for r in Reason]
 
 
 def _settings(request: Request) -> WebSettings:
@@ -41,136 +37,176 @@ def _load(request: Request, submission_id: int) -> SubmissionView:
         raise HTTPException(404, detail=str(exc)) from exc
 
 
-def frame_paths(report: dict[str, Any] | None) -> list[str]:
-    """Every evidence image of a report, in order of appearance, without repeats."""
-    paths: list[str] = []
-    if not report:
-        return paths
-    groups = [s.get("evidence") or [] for s in report.get("steps") or []]
-    groups += [f.get("evidence") or [] for f in report.get("findings") or []]
-    for group in groups:
-        for ev in group:
-            image = ev.get("image")
-            if image and image not in paths:
-                paths.append(image)
-    return paths
+def awaiting(view: SubmissionView) -> bool:
+    return view.state == State.DECIDED and view.verdict == "needs_review"
 
 
-def _evidence(items: list[dict[str, Any]], paths: list[str], submission_id: int) -> list[dict[str, Any]]:
-    result = []
-    for ev in items or []:
-        image = ev.get("image")
-        url = f"/review/{submission_id}/frames/{paths.index(image)}" if image in paths else None
-        boxes = ev.get("boxes") or []
-        result.append({**ev, "url": url, "boxes": boxes})
-    return result
+def next_case(settings: WebSettings, user: SessionUser, after: int | None = None) -> int | None:
+    """The oldest waiting case not claimed by someone else (and not ``after``)."""
+    items = [s.id for s in submissions.review_queue(settings) if s.id != after]
+    held = claims.many(settings, items)
+    for i in items:
+        claim = held.get(i)
+        if claim is None or claim.held_by(user.name):
+            return i
+    return None
 
 
-def page_model(view: SubmissionView) -> dict[str, Any]:
-    """What the submission page shows, derived from the stored report."""
-    report = view.report or {}
-    paths = frame_paths(report)
-    duration = float((report.get("video") or {}).get("duration_s") or 0)
-    steps = []
-    for step in report.get("steps") or []:
-        start, end = step.get("start_s"), step.get("end_s")
-        left = width = None
-        if duration > 0 and start is not None:
-            left = max(0.0, min(100.0, start / duration * 100))
-            stop = end if end is not None else start
-            width = max(0.8, min(100.0 - left, (stop - start) / duration * 100))
-        steps.append(
-            {
-                **step,
-                "title": STEP_TITLES.get(step.get("name", ""), step.get("name", "")),
-                "left": left,
-                "width": width,
-                "evidence": _evidence(step.get("evidence") or [], paths, view.id),
-            }
-        )
-    findings = [
-        {**f, "evidence": _evidence(f.get("evidence") or [], paths, view.id)}
-        for f in report.get("findings") or []
-    ]
-    return {
-        "report": report,
-        "duration": duration,
-        "steps": steps,
-        "findings": findings,
-        "serials": report.get("serials") or [],
-        "frame_count": len(paths),
-    }
+def _done_notice(settings: WebSettings, done: int | None) -> dict[str, Any] | None:
+    """The notice about a decision just recorded, built from the stored review."""
+    if done is None:
+        return None
+    try:
+        view = submissions.get(settings, done)
+    except submissions.NotFound:
+        return None
+    if not view.review_verdict:
+        return None
+    text = f"Submission {view.id} {view.review_verdict} by {view.reviewer}"
+    if view.review_reason:
+        text += f" ({reasons.label(view.review_reason)})"
+    if view.window_expires_at:
+        text += f"; purchase window open until {view.window_expires_at:%Y-%m-%d %H:%M} UTC"
+    return {"text": text + ".", "id": view.id}
 
 
 @router.get("", response_class=HTMLResponse)
-def queue(request: Request, user: Reviewer) -> HTMLResponse:
-    items = submissions.review_queue(_settings(request))
-    return render(request, "queue.html", user, items=items)
-
-
-@router.get("/{submission_id}", response_class=HTMLResponse)
-def submission_page(request: Request, submission_id: SubmissionId, user: Reviewer) -> HTMLResponse:
+def queue(request: Request, user: Reviewer, done: OptionalId = None) -> HTMLResponse:
     settings = _settings(request)
-    view = _load(request, submission_id)
-    has_video = submissions.video_file(settings, submission_id) is not None
+    items = submissions.review_queue(settings)
+    return render(
+        request,
+        "queue.html",
+        user,
+        items=items,
+        claims=claims.many(settings, [s.id for s in items]),
+        label=reasons.label,
+        notice=_done_notice(settings, done),
+    )
+
+
+def case_page(
+    request: Request,
+    user: SessionUser,
+    view: SubmissionView,
+    status_code: int = 200,
+    error: str | None = None,
+    form: dict[str, str] | None = None,
+    done: int | None = None,
+) -> HTMLResponse:
+    settings = _settings(request)
+    claim = claims.get(settings, view.id)
+    if awaiting(view) and claim is None:
+        claim = claims.claim(settings, view.id, user.name)
+        if claim is not None and claim.held_by(user.name):
+            audit.record(settings, view.id, user.name, "claim")
+    elif awaiting(view) and claim is not None and claim.held_by(user.name):
+        claim = claims.claim(settings, view.id, user.name)
+    report = view.report or {}
     return render(
         request,
         "submission.html",
         user,
+        status_code,
         s=view,
-        m=page_model(view),
-        events=submissions.events(settings, submission_id),
-        has_video=has_video,
-        reasons=REASONS,
-        awaiting=view.state.value == "decided" and view.verdict == "needs_review",
-        message=request.query_params.get("msg"),
+        m=evidence.build(report),
+        machine_verdict=report.get("verdict") or view.verdict,
+        history=audit.history(settings, view.id, submissions.events(settings, view.id)),
+        has_video=submissions.video_file(settings, view.id) is not None,
+        reasons=reasons.choices(),
+        label=reasons.label,
+        awaiting=awaiting(view),
+        claim=claim,
+        mine=claim is None or claim.held_by(user.name),
+        error=error,
+        form=form or {},
+        notice=_done_notice(settings, done),
+        next_id=next_case(settings, user, after=view.id),
     )
 
 
-@router.post("/{submission_id}/decision")
+@router.get("/{submission_id}", response_class=HTMLResponse)
+def submission_page(
+    request: Request, submission_id: SubmissionId, user: Reviewer, done: OptionalId = None
+) -> HTMLResponse:
+    return case_page(request, user, _load(request, submission_id), done=done)
+
+
+@router.post("/{submission_id}/claim", response_model=None)
+def take_over(
+    request: Request, submission_id: SubmissionId, user: Reviewer, csrf: Annotated[str, Form()] = ""
+) -> Response:
+    """Take over someone else's claim, on purpose."""
+    settings = _settings(request)
+    check_csrf(user, settings, csrf)
+    view = _load(request, submission_id)
+    if not awaiting(view):
+        return case_page(request, user, view, 409, error="This case is no longer waiting for review.")
+    before = claims.get(settings, submission_id)
+    claims.claim(settings, submission_id, user.name, take_over=True)
+    if before is None or not before.held_by(user.name):
+        audit.record(
+            settings, submission_id, user.name, "take_over", f"from {before.reviewer}" if before else None
+        )
+    return RedirectResponse(f"/review/{submission_id}", status_code=303)
+
+
+@router.post("/{submission_id}/decision", response_model=None)
 def decide(
     request: Request,
     submission_id: SubmissionId,
     user: Reviewer,
-    verdict: Annotated[str, Form()],
+    verdict: Annotated[str, Form(max_length=20)],
     csrf: Annotated[str, Form()] = "",
-    reason: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form(max_length=64)] = "",
     comment: Annotated[str, Form(max_length=4000)] = "",
-) -> RedirectResponse:
+) -> Response:
     settings = _settings(request)
     check_csrf(user, settings, csrf)
+    view = _load(request, submission_id)
+    form = {"reason": reason, "comment": comment}
     if verdict == "rejected" and not reason:
-        return RedirectResponse(
-            f"/review/{submission_id}?msg=A+rejection+needs+a+reason+code", status_code=303
-        )
+        return case_page(request, user, view, 422, error="Choose a reason to reject.", form=form)
+    claim = claims.get(settings, submission_id)
+    if awaiting(view) and claim is not None and not claim.held_by(user.name):
+        error = f"{claim.reviewer} has claimed this case. Take it over to decide; your comment is kept below."
+        return case_page(request, user, view, 409, error=error, form=form)
     try:
         view = submissions.record_review(
             settings, submission_id, user.name, verdict, reason or None, comment or None
         )
-    except submissions.NotFound as exc:
-        raise HTTPException(404, detail=str(exc)) from exc
     except submissions.SubmissionError as exc:
-        return RedirectResponse(f"/review/{submission_id}?msg={_quote(str(exc))}", status_code=303)
-    text = f"Recorded: {view.review_verdict} by {view.reviewer}"
-    if view.window_expires_at:
-        text += f"; purchase window open until {view.window_expires_at:%Y-%m-%d %H:%M} UTC"
-    return RedirectResponse(f"/review/{submission_id}?msg={_quote(text)}", status_code=303)
-
-
-def _quote(text: str) -> str:
-    from urllib.parse import quote_plus
-
-    return quote_plus(text[:300])
+        view = _load(request, submission_id)
+        if view.review_verdict and view.reviewer != user.name:
+            error = (
+                f"Already decided: {view.review_verdict} by {view.reviewer} at "
+                f"{view.reviewed_at:%Y-%m-%d %H:%M} UTC. Your decision was not recorded; "
+                "your comment is kept below."
+            )
+            audit.record(settings, submission_id, user.name, "stale", f"{verdict}: {comment}")
+        else:
+            error = str(exc)
+        return case_page(request, user, view, 409, error=error, form=form)
+    detail = "; ".join(x for x in (reasons.label(reason) if reason else "", comment.strip()) if x)
+    audit.record(settings, submission_id, user.name, verdict, detail or None)
+    claims.release(settings, submission_id)
+    following = next_case(settings, user, after=submission_id)
+    if following is None:
+        return RedirectResponse(f"/review/{submission_id}?done={submission_id}", status_code=303)
+    return RedirectResponse(f"/review/{following}?done={submission_id}", status_code=303)
 
 
 @router.get("/{submission_id}/frames/{index}")
 def frame(request: Request, submission_id: SubmissionId, index: FrameIndex, user: Reviewer) -> FileResponse:
     """One evidence JPEG, only from inside the evidence directory."""
-    view = _load(request, submission_id)
-    paths = frame_paths(view.report)
+    return frame_file(_settings(request), _load(request, submission_id), index)
+
+
+def frame_file(settings: WebSettings, view: SubmissionView, index: int) -> FileResponse:
+    paths = evidence.frame_paths(view.report)
     if not 0 <= index < len(paths):
         raise HTTPException(404, detail="no such frame")
-    root = _settings(request).evidence_dir.resolve()
+    root = settings.evidence_dir.resolve()
     path = Path(paths[index]).resolve()
     if not path.is_relative_to(root) or not path.is_file():
         raise HTTPException(404, detail="frame not available")

@@ -29,6 +29,8 @@ class WebSettings(BaseModel):
     workers: WorkerSettings
     # Signs session cookies; without VIDVERIFY_WEB_SECRET every restart logs everyone out.
     secret_key: str
+    # Checks the owners' status links (the workers sign them with the same secret).
+    owner_secret: str = ""
     rate_limit_per_minute: int = 30  # API requests per token per minute
     login_per_minute: int = 10  # login attempts per account name, and per address, per minute
     session_max_age_s: int = 8 * 3600
@@ -40,6 +42,7 @@ class WebSettings(BaseModel):
     public_metrics: bool = False  # /metrics without a token (a private network only)
     # Proxies whose X-Forwarded-For is believed (uvicorn's --forwarded-allow-ips); none by default.
     forwarded_allow_ips: str = ""
+    claim_s: int = 900  # a reviewer's claim on an opened case lasts this long
 
     @property
     def database_url(self) -> str:
@@ -60,9 +63,11 @@ class WebSettings(BaseModel):
     @classmethod
     def from_env(cls) -> WebSettings:
         env = os.environ.get
+        secret_key = env("VIDVERIFY_WEB_SECRET") or secrets.token_hex(32)
         return cls(
             workers=WorkerSettings.from_env(),
-            secret_key=env("VIDVERIFY_WEB_SECRET") or secrets.token_hex(32),
+            secret_key=secret_key,
+            owner_secret=env("VIDVERIFY_OWNER_LINK_SECRET") or secret_key,
             rate_limit_per_minute=_int("VIDVERIFY_WEB_RATE_PER_MINUTE", 30),
             login_per_minute=_int("VIDVERIFY_WEB_LOGIN_PER_MINUTE", 10),
             session_max_age_s=_int("VIDVERIFY_WEB_SESSION_MAX_AGE_S", 8 * 3600),
@@ -73,4 +78,5 @@ class WebSettings(BaseModel):
             metrics_token=env("VIDVERIFY_WEB_METRICS_TOKEN") or None,
             public_metrics=_flag("VIDVERIFY_WEB_PUBLIC_METRICS"),
             forwarded_allow_ips=env("VIDVERIFY_WEB_FORWARDED_ALLOW_IPS", "").strip(),
+            claim_s=_int("VIDVERIFY_WEB_CLAIM_S", 900),
         )

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from web.settings import WebSettings
 from workers import service
-from workers.db import get_database, utc_now
+from workers.db import add_event, get_database, utc_now
 from workers.models import State, SubmissionRow, SubmissionView
 from workers.service import NotFound, SubmissionError
 
@@ -32,6 +32,8 @@ __all__ = [
     "failed",
     "record_review",
     "requeue",
+    "reopen",
+    "search",
     "video_file",
     "stats",
 ]
@@ -84,6 +86,70 @@ def record_review(
 
 def requeue(settings: WebSettings, submission_id: int) -> SubmissionView:
     return service.requeue(submission_id, settings=settings.workers)
+
+
+def reopen(settings: WebSettings, submission_id: int, operator: str, reason: str) -> SubmissionView:
+    """Send a machine rejection to the review queue (an operator doubts it), with the
+    reason in its history. The report keeps the machine's verdict; the row's verdict becomes
+    ``needs_review`` so the queue and ``record_review`` take it like any flagged case. A
+    rejection e-mail already queued is not recalled: the owner hears again when a reviewer
+    approves."""
+    reason = reason.strip()
+    if not reason:
+        raise SubmissionError("reopening needs a reason")
+    db = get_database(settings.database_url)
+    with db.tx() as s:
+        row = s.scalar(select(SubmissionRow).where(SubmissionRow.id == submission_id).with_for_update())
+        if row is None:
+            raise NotFound(f"no submission {submission_id}")
+        if row.state != State.DECIDED.value or row.verdict != "rejected" or row.review_verdict:
+            raise SubmissionError(
+                f"submission {submission_id} is not a machine rejection (state {row.state}, "
+                f"verdict {row.verdict}); only those can be reopened"
+            )
+        row.verdict = "needs_review"
+        row.updated_at = utc_now()
+        row.finished_at = None
+        add_event(
+            s, submission_id, row.state, row.attempts, f"reopened for review by {operator}: {reason[:300]}"
+        )
+    return get(settings, submission_id)
+
+
+def search(
+    settings: WebSettings,
+    text: str = "",
+    state: str = "",
+    verdict: str = "",
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[SubmissionView]:
+    """All submissions, newest first: ``text`` matches a serial, the owner or the id;
+    ``verdict`` the machine's or the reviewer's; dates bound the creation time."""
+    query = select(SubmissionRow).order_by(SubmissionRow.id.desc()).limit(limit).offset(offset)
+    text = text.strip()
+    if text:
+        like = f"%{text.upper()}%"
+        conditions = [
+            func.upper(SubmissionRow.aircraft_sn).like(like),
+            func.upper(SubmissionRow.rc_sn).like(like),
+            func.upper(SubmissionRow.owner_name).like(like),
+            func.upper(SubmissionRow.owner_email).like(like),
+        ]
+        if text.isdigit():
+            conditions.append(SubmissionRow.id == int(text))
+        query = query.where(or_(*conditions))
+    if state:
+        query = query.where(SubmissionRow.state == state)
+    if verdict:
+        query = query.where(or_(SubmissionRow.verdict == verdict, SubmissionRow.review_verdict == verdict))
+    if since:
+        query = query.where(SubmissionRow.created_at >= since)
+    if until:
+        query = query.where(SubmissionRow.created_at < until)
+    return _rows(settings, query)
 
 
 def _rows(settings: WebSettings, query) -> list[SubmissionView]:

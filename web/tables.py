@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Integer, String
+from sqlalchemy import Boolean, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from workers.db import get_database
@@ -52,6 +52,19 @@ class IntakeRow(WebBase):
     client_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     gimbal_sn: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column()
+
+
+class AuditRow(WebBase):
+    """What a person did to a submission through the pages (see ``web/audit.py``)."""
+
+    __tablename__ = "web_audit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    submission_id: Mapped[int] = mapped_column(Integer, index=True)
+    at: Mapped[datetime] = mapped_column()
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(40))  # claim | take_over | approved | rejected | ...
+    detail: Mapped[str | None] = mapped_column(Text)  # reason, comment, what was taken over
 
 
 class LoginSessionRow(WebBase):

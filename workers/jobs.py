@@ -30,6 +30,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from workers import owner_links
 from workers.config import Settings
 from workers.db import Database, add_event, get_database, utc_now
 from workers.models import OutboxRow, Stage, State, SubmissionRow
@@ -478,7 +479,7 @@ def notification(row: SubmissionRow, settings: Settings) -> tuple[str, str]:
         f"has passed.\nYou may now buy a DJI Care Refresh plan for it; the plan must be bought "
         f"and bound before {expires} (72 hours).\n\n{settings.purchase_url}\n\n"
         f"Reference: submission {row.id}\n"
-    )
+    ) + owner_links.footer(row.id)
     return subject, body
 
 
@@ -552,7 +553,7 @@ def rejection_notice(row: SubmissionRow) -> tuple[str, str]:
     )
     who = row.owner_name or "DJI customer"
     body = f"Hello {who},\n\n{intro}\n" + "\n".join(lines) + f"\n\n{texts['outro']}\n\n"
-    body += f"Reference: submission {row.id}\n"
+    body += f"Reference: submission {row.id}\n" + owner_links.footer(row.id)
     return texts["subject"], body
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
 
-from pipeline.models import Claim, Evidence, Finding, OcrBox, SerialCheck, StepResult
+from pipeline.models import Claim, Evidence, Finding, OcrBox, SerialCheck, StepName, StepResult
 from pipeline.ocr import OcrLine
+from pipeline.reading import ScreenKind
 from pipeline.templates import Template
 from pipeline.timeline import Timeline
 
@@ -15,9 +18,6 @@ class Context:
     timeline: Timeline
     claim: Claim
     template: Template
-    # Filled in as detectors run, in order: later steps look for their evidence after earlier
-    # ones (the gimbal moves after its calibration).
-    anchors: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -42,5 +42,34 @@ def evidence(ctx: Context, index: int, note: str, lines: list[OcrLine] | None = 
     )
 
 
-def indices(ctx: Context, screen: str) -> list[int]:
-    return [i for i, o in enumerate(ctx.timeline.observations) if o.screen == screen]
+Earlier = Mapping[StepName, "Detection"]  # the detections of the steps before, by step
+
+
+class Detector(Protocol):
+    """A detector module: later steps look for their evidence after earlier ones (the gimbal
+    moves after its calibration), so each is given the detections made before it."""
+
+    STEP: StepName
+
+    def detect(self, ctx: Context, earlier: Earlier) -> Detection: ...
+
+
+def found_step(earlier: Earlier, step: StepName) -> StepResult | None:
+    """An earlier step's result, if that step was found."""
+    det = earlier.get(step)
+    return det.step if det is not None and det.step.found else None
+
+
+def indices(ctx: Context, *screens: ScreenKind) -> list[int]:
+    return [i for i, o in enumerate(ctx.timeline.observations) if o.screen in screens]
+
+
+def runs(seen: Iterable[int]) -> list[list[int]]:
+    """Consecutive observation indices grouped: [1, 2, 3, 7, 8] -> [[1, 2, 3], [7, 8]]."""
+    out: list[list[int]] = []
+    for i in seen:
+        if out and out[-1][-1] == i - 1:
+            out[-1].append(i)
+        else:
+            out.append([i])
+    return out

@@ -1,124 +1,155 @@
-"""Step 4: the camera view held for at least 3 s with strong GPS and normal signal.
+"""Step 4: back in the camera view after the flight status check, held at least 3 s with strong GPS.
 
-GPS is strong when the satellite count in the top bar reaches the template's minimum and no
-weak-GPS words show; an unreadable count with a "(GPS)" status is accepted with less
-confidence. The step counts after the flight status check when the recording has one there.
+Only the camera view after the flight-status step counts (the guide: go back to the camera view
+and stay there); the live view seen while the gimbal moved is another step. GPS is strong only
+on positive evidence: a satellite count read, at or above the template's minimum, drawn in the
+ordinary colour, with no weak-GPS words anywhere on the screen (the bar, a banner, a toast).
+A count drawn red or yellow, or too low, is weak. A count that could not be read is neither:
+the step then goes to a reviewer, never to an approval. Weak GPS is claimed only when read so
+more than once; a lost-link notice is a doubt (no reason code covers it).
 """
 
 from __future__ import annotations
 
-from pipeline.detectors.base import Context, Detection, evidence
+from enum import StrEnum
+
+from pipeline.detectors.base import Context, Detection, Earlier, evidence, found_step, indices, runs
 from pipeline.models import Finding, Reason, StepName, StepResult
-from pipeline.observe import Observation
+from pipeline.reading import Observation, ScreenKind
+from pipeline.reading.facts import CameraFacts
+from pipeline.templates import CameraWords
 
 STEP = StepName.CAMERA_VIEW
 MIN_HOLD_S = 3.0
+MIN_STRONG_READS = 1  # satellite counts read at or above the minimum in the required view
+MIN_WEAK_READS = 2  # weak readings before weak GPS is claimed
+STATUS_SLACK_S = 0.5  # a camera read just before the status step's last read is the panel closing
 
 
-def gps_state(o: Observation, min_sats: int) -> str:
-    """strong | weak | unknown"""
-    if o.gps_weak_words:
-        return "weak"
-    if o.satellites is not None:
-        return "strong" if o.satellites >= min_sats else "weak"
-    if o.bar_ready and o.bar_text and "gps" in o.bar_text.lower():
-        return "strong"
-    return "unknown"
+class Gps(StrEnum):
+    STRONG = "strong"
+    WEAK = "weak"
+    UNKNOWN = "unknown"
 
 
-def _holds(ctx: Context) -> list[list[int]]:
+def weak_words(o: Observation) -> tuple[str, ...]:
+    cam = o.facts if isinstance(o.facts, CameraFacts) else CameraFacts()
+    return o.top.gps_weak_words + cam.gps_weak_words
+
+
+def link_words(o: Observation) -> tuple[str, ...]:
+    return o.facts.link_weak_words if isinstance(o.facts, CameraFacts) else ()
+
+
+def gps_state(o: Observation, words: CameraWords) -> Gps:
+    bar = o.top
+    if weak_words(o) or bar.satellites_warm:
+        return Gps.WEAK
+    if bar.satellites is not None:
+        return Gps.STRONG if bar.satellites >= words.min_satellites else Gps.WEAK
+    return Gps.UNKNOWN
+
+
+def _end_of(ctx: Context, run: list[int]) -> float:
+    """The scheduler re-reads a screen as soon as it changes, so a screen lasts until the next
+    observation (or the end of the video)."""
     obs = ctx.timeline.observations
-    runs: list[list[int]] = []
-    for i, o in enumerate(obs):
-        if o.screen != "camera":
-            continue
-        if runs and runs[-1][-1] == i - 1:
-            runs[-1].append(i)
-        else:
-            runs.append([i])
-    return runs
-
-
-def _span(ctx: Context, run: list[int]) -> tuple[float, float]:
-    obs = ctx.timeline.observations
-    # The scheduler re-reads a screen as soon as it changes, so a screen lasts until the next
-    # observation (or the end of the video).
     nxt = run[-1] + 1
-    end = _start(obs[nxt]) if nxt < len(obs) else ctx.timeline.samples[-1].time_s
-    return _start(obs[run[0]]), end
+    return obs[nxt].start_s if nxt < len(obs) else ctx.timeline.samples[-1].time_s
 
 
-def _start(o: Observation) -> float:
-    return o.onset_s if o.onset_s is not None else o.time_s
+def status_end(earlier: Earlier) -> float | None:
+    """When the flight status step was last seen, if it was found."""
+    status = found_step(earlier, StepName.FLIGHT_STATUS)
+    return None if status is None else (status.end_s or status.start_s or 0.0)
 
 
-def detect(ctx: Context) -> Detection:
+def required_view(ctx: Context, earlier: Earlier) -> list[list[int]]:
+    """Runs of camera-view observations that can be step 4: those after the flight status step
+    when it was found, else all of them."""
     obs = ctx.timeline.observations
-    min_sats = ctx.template.camera.min_satellites
-    status_at = ctx.anchors.get("flight_status")
-    strong_holds: list[tuple[float, float, list[int]]] = []
-    weak_seen: list[int] = []
-    for run in _holds(ctx):
-        states = [gps_state(obs[i], min_sats) for i in run]
-        weak_seen += [i for i, s in zip(run, states, strict=True) if s == "weak"]
-        # Split the run at weak observations: only the strong stretches count.
-        stretch: list[int] = []
-        for i, state in zip(run, states, strict=True):
-            if state == "weak":
-                if stretch:
-                    strong_holds.append((*_span(ctx, stretch), stretch))
-                stretch = []
-            else:
-                stretch.append(i)
-        if stretch:
-            strong_holds.append((*_span(ctx, stretch), stretch))
-    long_enough = [h for h in strong_holds if h[1] - h[0] >= MIN_HOLD_S]
-    after_status = [h for h in long_enough if status_at is None or h[0] >= status_at]
-    chosen = (after_status or long_enough or [None])[-1] if (after_status or long_enough) else None
-    if chosen is not None:
-        start, end, run = chosen
-        unknown = [i for i in run if gps_state(obs[i], min_sats) == "unknown"]
-        sats = [obs[i].satellites for i in run if obs[i].satellites is not None]
+    closed = status_end(earlier)
+    cams = indices(ctx, ScreenKind.CAMERA)
+    if closed is not None:
+        cams = [i for i in cams if obs[i].start_s >= closed - STATUS_SLACK_S]
+    return runs(cams)
+
+
+def detect(ctx: Context, earlier: Earlier) -> Detection:
+    obs = ctx.timeline.observations
+    words = ctx.template.camera
+    view = required_view(ctx, earlier)
+    if not view:
+        after = " after the flight status check" if status_end(earlier) else ""
+        step = StepResult(name=STEP, found=False, detail=f"no camera view{after}")
+        return Detection(step, [Finding(reason=Reason.CAMERA_VIEW_TOO_SHORT, message=step.detail)])
+    members = [i for run in view for i in run]
+    states = {i: gps_state(obs[i], words) for i in members}
+    weak = [i for i in members if states[i] is Gps.WEAK]
+    # A low count alone is one number read: against counts read strong in the same view it is
+    # a misread digit ("17" losing its 1) as likely as weak GPS. Words and warning colours are
+    # the app's own verdict.
+    shown_weak = [i for i in weak if weak_words(obs[i]) or obs[i].top.satellites_warm]
+    contested = any(states[i] is Gps.STRONG for i in members) and not shown_weak
+    if len(weak) >= MIN_WEAK_READS and not contested:
+        i = weak[0]
+        why = ", ".join(weak_words(obs[i])) or f"{obs[i].top.satellites} satellites" + (
+            " (drawn in a warning colour)" if obs[i].top.satellites_warm else ""
+        )
+        ev = [evidence(ctx, j, f"weak GPS: {why}") for j in weak[:2]]
         step = StepResult(
             name=STEP,
-            found=True,
+            found=False,
+            start_s=round(obs[members[0]].start_s, 2),
+            end_s=round(_end_of(ctx, view[-1]), 2),
+            detail=f"GPS weak in the camera view ({why})",
+            evidence=ev,
+        )
+        finding = Finding(reason=Reason.GPS_WEAK, message=step.detail, time_s=obs[i].time_s, evidence=ev)
+        return Detection(step, [finding])
+    # The longest run: the view held in one go.
+    spans = [(obs[run[0]].start_s, _end_of(ctx, run), run) for run in view]
+    start, end, run = max(spans, key=lambda s: s[1] - s[0])
+    held = end - start
+    strong = [i for i in run if states[i] is Gps.STRONG]
+    sats = [s for s in (obs[i].top.satellites for i in strong) if s is not None]
+    after = " after the flight status check" if status_end(earlier) is not None else ""
+    if held < MIN_HOLD_S:
+        ev = [evidence(ctx, run[0], "camera view")]
+        step = StepResult(
+            name=STEP,
+            found=False,
             start_s=round(start, 2),
             end_s=round(end, 2),
-            confidence=0.9 if not unknown else 0.6,
-            detail=f"camera view {end - start:.1f}s"
-            + (f", {min(sats)}-{max(sats)} satellites" if sats else ""),
-            evidence=[
-                evidence(ctx, run[0], "camera view with GPS"),
-                evidence(ctx, run[-1], "camera view end"),
-            ],
+            detail=f"camera view held {held:.1f}s{after}, less than {MIN_HOLD_S:.0f}s",
+            evidence=ev,
         )
-        det = Detection(step, order_time=step.start_s)
-        if len(unknown) > len(run) / 2:
-            det.uncertain.append("GPS satellite count unreadable in the camera view")
-        return det
-    cams = [i for i, o in enumerate(obs) if o.screen == "camera"]
-    if not cams:
-        step = StepResult(name=STEP, found=False, detail="no camera view")
-        return Detection(step, [Finding(reason=Reason.CAMERA_VIEW_TOO_SHORT, message=step.detail)])
-    longest = max(strong_holds, key=lambda h: h[1] - h[0], default=None)
-    if weak_seen and (longest is None or len(weak_seen) >= len(longest[2])):
-        i = weak_seen[0]
-        o = obs[i]
-        why = ", ".join(o.gps_weak_words) if o.gps_weak_words else f"{o.satellites} satellites"
-        ev = [evidence(ctx, i, f"weak GPS: {why}")]
-        step = StepResult(name=STEP, found=False, detail=f"GPS weak in the camera view ({why})", evidence=ev)
         return Detection(
-            step,
-            [Finding(reason=Reason.GPS_WEAK, message=step.detail, time_s=o.time_s, evidence=ev)],
+            step, [Finding(reason=Reason.CAMERA_VIEW_TOO_SHORT, message=step.detail, evidence=ev)]
         )
-    held = (longest[1] - longest[0]) if longest else 0.0
-    ev = [evidence(ctx, longest[2][0], "camera view")] if longest else []
     step = StepResult(
         name=STEP,
-        found=False,
-        start_s=round(longest[0], 2) if longest else None,
-        end_s=round(longest[1], 2) if longest else None,
-        detail=f"camera view with GPS held {held:.1f}s, less than {MIN_HOLD_S:.0f}s",
-        evidence=ev,
+        found=True,
+        start_s=round(start, 2),
+        end_s=round(end, 2),
+        confidence=0.9 if len(strong) >= MIN_STRONG_READS else 0.4,
+        detail=f"camera view {held:.1f}s"
+        + (f", {min(sats)}-{max(sats)} satellites" if sats else ", satellites not read"),
+        evidence=[evidence(ctx, run[0], "camera view with GPS"), evidence(ctx, run[-1], "camera view end")],
     )
-    return Detection(step, [Finding(reason=Reason.CAMERA_VIEW_TOO_SHORT, message=step.detail, evidence=ev)])
+    det = Detection(step, order_time=step.start_s)
+    if len(strong) < MIN_STRONG_READS:
+        det.uncertain.append(
+            f"GPS not shown strong in the camera view: satellite count read {len(strong)} time(s)"
+        )
+    if shown_weak or (weak and not strong):
+        weak = shown_weak or weak
+        times = ", ".join(f"{obs[i].time_s:.1f}s" for i in weak[:3])
+        count = "once" if len(weak) == 1 else f"{len(weak)} times"
+        det.uncertain.append(f"weak GPS read {count} in the camera view at {times}")
+        det.step.evidence.append(evidence(ctx, weak[0], "weak GPS reading"))
+    links = [i for i in members if link_words(obs[i])]
+    if links:
+        det.uncertain.append("signal warning in the camera view: " + ", ".join(link_words(obs[links[0]])))
+        det.step.evidence.append(evidence(ctx, links[0], "signal warning"))
+    return det

@@ -1,15 +1,20 @@
 """Step 3: the flight status is checked and clean.
 
-DJI GO 4 opens the Aircraft Status list, which must be scrolled to its last row; DJI Fly opens
-its status panel from the status pill. Any warning or error word in the list, the panel or the
-status pill is a failed check. A warning colour whose words could not be read, on the same row
-in more than one read, is a question for a reviewer, not a rejection.
+One app opens a status list that must be scrolled to its last row (the template's
+``status.must_reach_end``), another a status panel from the status pill. Any warning or error
+word in the list, the panel or the status pill is a failed check. A warning colour whose words
+could not be read, on the same row in more than one read, is a question for a reviewer, not a
+rejection.
 """
 
 from __future__ import annotations
 
-from pipeline.detectors.base import Context, Detection, evidence, indices
+from collections.abc import Sequence
+
+from pipeline.detectors.base import Context, Detection, Earlier, evidence, indices, runs
 from pipeline.models import Finding, Reason, StepName, StepResult
+from pipeline.reading import Observation, ScreenKind
+from pipeline.reading.facts import WARM_COLOURS
 
 STEP = StepName.FLIGHT_STATUS
 
@@ -17,13 +22,7 @@ STEP = StepName.FLIGHT_STATUS
 def _solid(seen: list[int]) -> list[int]:
     """Drop lone observations when the list was also seen for longer: a single frame in the middle
     of a transition can look like a status list."""
-    runs: list[list[int]] = []
-    for i in seen:
-        if runs and runs[-1][-1] == i - 1:
-            runs[-1].append(i)
-        else:
-            runs.append([i])
-    solid = [i for r in runs if len(r) >= 2 for i in r]
+    solid = [i for r in runs(seen) if len(r) >= 2 for i in r]
     return solid or seen
 
 
@@ -31,34 +30,39 @@ def _row_key(text: str) -> str:
     return "".join(c for c in text.lower() if c.isalnum())
 
 
-def _persistent_colour(obs: list, seen: list[int]) -> list[int]:
+def _persistent_colour(obs: Sequence[Observation], seen: list[int]) -> list[int]:
     """Observations with a warning colour that more than one read agrees on. A panel fading in
     over a red or orange picture tints its own rows for a frame or two; a real warning stays."""
     rows: dict[str, list[int]] = {}
     for i in seen:
-        for line in obs[i].warn_colour_lines:
+        for line in obs[i].status.warn_colour_lines:
             rows.setdefault(_row_key(line.text), []).append(i)
     coloured = sorted({i for hits in rows.values() if len(set(hits)) >= 2 for i in hits})
-    warm = ("red", "orange", "yellow")
-    pills = [i for i, o in enumerate(obs) if o.screen == "camera" and o.bar_colour in warm]
+    pills = [i for i, o in enumerate(obs) if o.screen is ScreenKind.CAMERA and o.top.colour in WARM_COLOURS]
     if len(pills) >= 2:
         coloured += pills
     return coloured
 
 
-def detect(ctx: Context) -> Detection:
+def _list_name(ctx: Context) -> str:
+    """The status list's title as the app shows it (the template's), for a reviewer."""
+    sig = ctx.template.screens.get(ScreenKind.STATUS_LIST)
+    return sig.title[0] if sig is not None and sig.title else "status"
+
+
+def detect(ctx: Context, earlier: Earlier) -> Detection:
     obs = ctx.timeline.observations
-    seen = _solid(indices(ctx, "status_list"))
+    seen = _solid(indices(ctx, ScreenKind.STATUS_LIST))
     errors = [
         (i, phrase, line)
         for i, o in enumerate(obs)
         for phrase, line in o.error_lines
-        if o.screen in ("status_list", "camera")
+        if o.screen in (ScreenKind.STATUS_LIST, ScreenKind.CAMERA)
     ]
     det: Detection
     if seen:
-        end_seen = any(obs[i].status_end_seen for i in seen)
-        needs_end = ctx.template.app == "dji_go4"
+        end_seen = any(obs[i].status.end_seen for i in seen)
+        needs_end = ctx.template.status.must_reach_end
         step = StepResult(
             name=STEP,
             found=True,
@@ -72,8 +76,7 @@ def detect(ctx: Context) -> Detection:
         )
         det = Detection(step, order_time=step.start_s)
         if needs_end and not end_seen:
-            det.uncertain.append("the Aircraft Status list was not seen scrolled to its last row")
-        ctx.anchors["flight_status"] = step.start_s or 0.0
+            det.uncertain.append(f"the {_list_name(ctx)} list was not seen scrolled to its last row")
     else:
         detail = "the status list or panel was never opened"
         step = StepResult(name=STEP, found=False, detail=detail)
@@ -101,5 +104,6 @@ def detect(ctx: Context) -> Detection:
             det.uncertain.append(
                 f"warning colour in the flight status at {obs[i].time_s:.1f}s, words unreadable"
             )
-            det.step.evidence.append(evidence(ctx, i, "warning colour", obs[i].warn_colour_lines))
+            lines = list(obs[i].status.warn_colour_lines)
+            det.step.evidence.append(evidence(ctx, i, "warning colour", lines))
     return det

@@ -6,26 +6,26 @@ failure message is not a completed calibration.
 
 from __future__ import annotations
 
-from pipeline.detectors.base import Context, Detection, evidence, indices
+from pipeline.detectors.base import Context, Detection, Earlier, evidence, indices
 from pipeline.models import Finding, Reason, StepName, StepResult
+from pipeline.reading import ScreenKind
 
 STEP = StepName.GIMBAL_CALIBRATION
 
 
-def detect(ctx: Context) -> Detection:
+def detect(ctx: Context, earlier: Earlier) -> Detection:
     obs = ctx.timeline.observations
-    seen = indices(ctx, "calibration")
-    progress = [i for i in seen if obs[i].calib_percent is not None and obs[i].calib_percent < 100]
-    done = [i for i in seen if obs[i].calib_done and not obs[i].calib_failed]
+    seen = indices(ctx, ScreenKind.CALIBRATION)
+    facts = {i: obs[i].calibration for i in seen}
+    progress = [i for i in seen if (p := facts[i].percent) is not None and p < 100]
+    done = [i for i in seen if facts[i].done and not facts[i].failed]
     if progress:
         # A completion message before any progress is a misread transition frame.
         done = [i for i in done if i > progress[0]]
     elif len(done) < 2:
         done = []
-    failed = [i for i in seen if obs[i].calib_failed]
-    percents = [
-        (round(obs[i].time_s, 1), obs[i].calib_percent) for i in seen if obs[i].calib_percent is not None
-    ]
+    failed = [i for i in seen if facts[i].failed]
+    percents = [(round(obs[i].time_s, 1), facts[i].percent) for i in seen if facts[i].percent is not None]
     if done:
         first_seen = min(seen)
         step = StepResult(
@@ -42,7 +42,6 @@ def detect(ctx: Context) -> Detection:
                 evidence(ctx, done[0], "calibration complete"),
             ],
         )
-        ctx.anchors["calibration_done"] = step.end_s or 0.0
         return Detection(step=step, order_time=step.end_s)
     if failed:
         detail = "the calibration failed"

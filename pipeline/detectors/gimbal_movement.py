@@ -7,8 +7,9 @@ clearly, is movement; both agreeing is high confidence.
 
 from __future__ import annotations
 
-from pipeline.detectors.base import Context, Detection, evidence
+from pipeline.detectors.base import Context, Detection, Earlier, evidence, found_step, indices, runs
 from pipeline.models import Finding, Reason, StepName, StepResult
+from pipeline.reading import ScreenKind
 
 STEP = StepName.GIMBAL_MOVEMENT
 
@@ -18,18 +19,14 @@ MIN_PITCH_RANGE = 10  # degrees
 
 def _camera_runs(ctx: Context) -> list[tuple[float, float]]:
     """Time spans in which the nearest earlier observation is a camera view."""
-    runs: list[tuple[float, float]] = []
     obs = ctx.timeline.observations
-    for i, o in enumerate(obs):
-        # "unknown" is a camera view whose top bar was not read: the picture is what counts here.
-        if o.screen not in ("camera", "unknown"):
-            continue
-        end = obs[i + 1].time_s if i + 1 < len(obs) else ctx.timeline.samples[-1].time_s
-        if runs and abs(runs[-1][1] - o.time_s) < 1e-6:
-            runs[-1] = (runs[-1][0], end)
-        else:
-            runs.append((o.time_s, end))
-    return runs
+    # "unknown" is a camera view whose top bar was not read: the picture is what counts here.
+    spans = []
+    for run in runs(indices(ctx, ScreenKind.CAMERA, ScreenKind.UNKNOWN)):
+        nxt = run[-1] + 1
+        end = obs[nxt].time_s if nxt < len(obs) else ctx.timeline.samples[-1].time_s
+        spans.append((obs[run[0]].time_s, end))
+    return spans
 
 
 def _movement_in(ctx: Context, start: float, end: float) -> tuple[float, float, float | None]:
@@ -50,9 +47,10 @@ def _movement_in(ctx: Context, start: float, end: float) -> tuple[float, float, 
     return up / h, down / h, first
 
 
-def detect(ctx: Context) -> Detection:
+def detect(ctx: Context, earlier: Earlier) -> Detection:
     obs = ctx.timeline.observations
-    after = ctx.anchors.get("calibration_done", -1.0)
+    calibrated = found_step(earlier, StepName.GIMBAL_CALIBRATION)
+    after = (calibrated.end_s or 0.0) if calibrated is not None else -1.0
     candidates = []
     for start, end in _camera_runs(ctx):
         up, down, first = _movement_in(ctx, start, end)
@@ -71,7 +69,7 @@ def detect(ctx: Context) -> Detection:
         detail = "no up and down movement of the camera picture or pitch readout" + (
             " after the calibration" if after >= 0 else ""
         )
-        cams = [i for i, o in enumerate(obs) if o.screen == "camera" and o.time_s >= after]
+        cams = [i for i, o in enumerate(obs) if o.screen is ScreenKind.CAMERA and o.time_s >= after]
         step = StepResult(
             name=STEP,
             found=False,

@@ -5,17 +5,15 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline.integrity import check, clock_findings, repeat_findings
-from pipeline.observe import Observation
+from pipeline.reading import Observation, ScreenKind
+from pipeline.reading.facts import parse_clock
 from pipeline.timeline import Sample, Timeline
 
 
 def _timeline(clock: list[tuple[float, str]]) -> Timeline:
     tl = Timeline()
     for t, text in clock:
-        h, m = text.split(":")
-        tl.observations.append(
-            Observation(time_s=t, lines=[], screen="camera", clock_min=int(h) * 60 + int(m), clock_text=text)
-        )
+        tl.observations.append(Observation(time_s=t, screen=ScreenKind.CAMERA, clock=parse_clock(text)))
     return tl
 
 

@@ -1,16 +1,17 @@
-"""How observe spends its reads: a serial value seen again (the About page scrolled) is not
+"""How the About reader spends its reads: a serial value seen again (the About page scrolled) is not
 read alone again, a new value is, and work shared with the side thread comes back in order."""
 
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import cv2
 import numpy as np
 
-from pipeline.observe import _split_work, read_serials
 from pipeline.ocr import OcrLine, TesserocrEngine
-from pipeline.readcache import ReadCache
+from pipeline.reading.about import REUSE_S, STORE_LOOKS, RereadStore, SerialReader, ValueRead
+from pipeline.reading.work import split_work
 from pipeline.templates import load_templates
 
 FLY = next(t for t in load_templates() if t.app == "dji_fly")
@@ -43,22 +44,51 @@ def _about(serial: str, top: int) -> np.ndarray:
     return frame
 
 
-def _serials(frame: np.ndarray, engine: CountingEngine, cache: ReadCache) -> set[str]:
+def _serials(frame: np.ndarray, engine: CountingEngine, reader: SerialReader) -> set[str]:
     grey = 255 - cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
     lines = engine.read_lines(grey)
-    return {s.text for s in read_serials(frame, lines, FLY, engine, cache) if s.role == "aircraft"}
+    return {s.text for s in reader.read_serials(frame, lines, FLY) if s.role == "aircraft"}
 
 
 def test_a_value_seen_again_is_not_read_alone_again() -> None:
-    engine, cache = CountingEngine(), ReadCache()
-    first = _serials(_about("1581FMG9PPM1EK73SNK5", 300), engine, cache)
-    assert "1581FMG9PPM1EK73SNK5" in first
-    reads = engine.single_line_reads
-    assert reads >= 2  # read alone at several scales
-    scrolled = _serials(_about("1581FMG9PPM1EK73SNK5", 237), engine, cache)
-    assert scrolled == first and engine.single_line_reads == reads
-    other = _serials(_about("1581FB71CL0FKKSRDVPS", 237), engine, cache)
-    assert other and other.isdisjoint(first) and engine.single_line_reads > reads
+    engine = CountingEngine()
+    with ThreadPoolExecutor(2) as pool:
+        reader = SerialReader(engine, pool, full_res_above=680)  # type: ignore[arg-type]
+        first = _serials(_about("1581FMG9PPM1EK73SNK5", 300), engine, reader)
+        assert "1581FMG9PPM1EK73SNK5" in first
+        reads = engine.single_line_reads
+        assert reads >= 2  # read alone at several scales
+        scrolled = _serials(_about("1581FMG9PPM1EK73SNK5", 237), engine, reader)
+        assert scrolled == first and engine.single_line_reads == reads
+        other = _serials(_about("1581FB71CL0FKKSRDVPS", 237), engine, reader)
+        assert other and other.isdisjoint(first) and engine.single_line_reads > reads
+
+
+def test_the_reread_store_is_bounded() -> None:
+    """Old row texts are forgotten first, and each text keeps only its latest looks."""
+    store = RereadStore(texts=2, looks=STORE_LOOKS)
+    look = np.zeros((24, 256), np.uint8)
+    a1 = [ValueRead("A1", 90.0)]
+    origin_a = store.put("A", look, a1)
+    store.put("B", look, [ValueRead("B1", 90.0)])
+    assert store.get("A", look) == (origin_a, a1)  # A is now the latest used
+    store.put("C", look, [ValueRead("C1", 90.0)])
+    assert store.get("B", look) is None and store.get("A", look) == (origin_a, a1)
+    assert store.get("A", 255 - look) is None  # same text, other pixels: not the same value
+    for n in range(STORE_LOOKS + 3):
+        store.put("A", np.full((24, 256), n * 10, np.uint8), [ValueRead(f"A{n}", 90.0)])
+    assert len(store) <= 2 * STORE_LOOKS
+
+
+def test_a_look_read_long_ago_is_read_again() -> None:
+    """The serial vote wants readings from several frames: a look older than REUSE_S is not
+    reused, and its new reading gets a new origin."""
+    store = RereadStore()
+    look = np.zeros((24, 256), np.uint8)
+    first = store.put("A", look, [ValueRead("A1", 90.0)], time_s=10.0)
+    assert store.get("A", look, 10.0 + REUSE_S / 2) is not None
+    assert store.get("A", look, 10.0 + REUSE_S * 2) is None
+    assert store.put("A", look, [ValueRead("A1", 90.0)], time_s=12.5) != first
 
 
 def test_split_work_keeps_the_order() -> None:
@@ -68,6 +98,7 @@ def test_split_work_keeps_the_order() -> None:
         threads.append(threading.current_thread().name)
         return i * i
 
-    assert _split_work([lambda i=i: call(i) for i in range(7)]) == [i * i for i in range(7)]
-    assert len(set(threads)) == 2  # this thread and a side one
-    assert _split_work([]) == []
+    with ThreadPoolExecutor(2) as pool:
+        assert split_work(pool, [lambda i=i: call(i) for i in range(7)]) == [i * i for i in range(7)]
+        assert len(set(threads)) == 2  # this thread and a side one
+        assert split_work(pool, []) == []

@@ -1,4 +1,5 @@
-"""The band cache: the same text is read once, any changed word is read again."""
+"""A region reader's band memory and the page diff: the same text is read once, any changed
+word is read again."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import cv2
 import numpy as np
 
 from pipeline.preprocess import blank_row_near_middle, text_rows
-from pipeline.readcache import LOOKS_PER_BAND, ReadCache, changed_bands, unchanged
+from pipeline.reading.memory import LOOKS_PER_BAND, BandMemory, unchanged
+from pipeline.reading.page_diff import changed_bands
 
 
 def _band(text: str, noise: int = 0, seed: int = 0) -> np.ndarray:
@@ -26,7 +28,7 @@ def test_noise_is_unchanged_and_a_digit_is_a_change() -> None:
 
 
 def test_cache_computes_only_on_change() -> None:
-    cache = ReadCache()
+    cache = BandMemory()
     calls: list[int] = []
 
     def compute(grey: np.ndarray) -> list[int]:
@@ -80,7 +82,7 @@ def test_whole_page_when_resized_or_mostly_changed() -> None:
 
 def test_a_flickering_band_is_read_once_per_look() -> None:
     """A satellite count going 20, 21, 20, 21 is two looks of the bar, each read once."""
-    cache = ReadCache()
+    cache = BandMemory()
     calls: list[str] = []
 
     def compute(grey: np.ndarray) -> str:
@@ -94,7 +96,7 @@ def test_a_flickering_band_is_read_once_per_look() -> None:
 
 
 def test_only_the_latest_looks_are_kept() -> None:
-    cache = ReadCache()
+    cache = BandMemory()
     calls: list[int] = []
 
     def compute(grey: np.ndarray) -> int:

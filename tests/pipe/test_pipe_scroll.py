@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 
 from pipeline.ocr import OcrLine, TesserocrEngine
-from pipeline.scroll import follow_scroll, same_text, scroll_offset
+from pipeline.reading.page_diff import follow_scroll, same_text, scroll_offset
 
 ROWS = [
     ("Overall Status", "Normal"),

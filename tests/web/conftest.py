@@ -503,6 +503,11 @@ def page(browser: Any) -> Iterator[Any]:
 
 @pytest.fixture(scope="session")
 def screenshot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``VIDVERIFY_SCREENSHOT_DIR`` when set (kept after the run), else a pytest temp dir."""
+    chosen = os.environ.get("VIDVERIFY_SCREENSHOT_DIR")
+    if chosen:
+        Path(chosen).mkdir(parents=True, exist_ok=True)
+        return Path(chosen)
     return tmp_path_factory.mktemp("web-screenshots")
 
 

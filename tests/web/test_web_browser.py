@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from page_wait import wait_for
 from rq import Queue, Worker
 
 from web import submissions
@@ -21,21 +21,6 @@ def site(make_settings: Any, sqlite_url: str, users: Any, serve: Any) -> tuple[A
     return settings, serve(settings)
 
 
-def _wait_for(page: Any, expression: str, timeout: float = 15) -> None:
-    """Poll an expression from outside the page: ``wait_for_function`` evaluates strings
-    with ``eval`` inside it, which the pages' Content-Security-Policy forbids (as it should)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if page.evaluate(expression):
-                return
-        except Exception:  # the page is navigating (the dashboard reloads itself)
-            pass
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not true within {timeout} s: {expression}")
-        time.sleep(0.1)
-
-
 def test_reviewer_approves_a_flagged_submission(
     site: Any, page: Any, login: Any, make_submission: Any, screenshot: Any
 ) -> None:
@@ -46,18 +31,18 @@ def test_reviewer_approves_a_flagged_submission(
 
     login(page, base, "rita")
     assert page.url.endswith("/review")
-    rows = page.locator("#review-queue tbody tr")
+    rows = page.locator("#review-queue li.case-row")
     assert [rows.nth(i).get_attribute("data-id") for i in range(rows.count())] == [
         str(older.id),
         str(newer.id),
     ]
     assert decided.id not in [int(rows.nth(i).get_attribute("data-id")) for i in range(rows.count())]
-    assert "gps_weak" in rows.first.inner_text()
+    assert "Weak GPS" in rows.first.inner_text()  # the reason's label, not its code
     screenshot(page, "1-review-queue")
 
-    page.click(f"#review-queue tr[data-id='{older.id}'] a.button")
+    page.click(f"#review-queue li[data-id='{older.id}'] a.button")
     page.wait_for_url(f"{base}/review/{older.id}")
-    _wait_for(page, "Array.from(document.images).every(i => i.complete)")
+    wait_for(page, "Array.from(document.images).every(i => i.complete)")
     widths = page.eval_on_selector_all("#frames img", "imgs => imgs.map(i => i.naturalWidth)")
     assert len(widths) == 3 and all(w > 0 for w in widths), widths
     assert RC_SN in page.locator("#serials .serial-read").first.inner_text()
@@ -66,16 +51,17 @@ def test_reviewer_approves_a_flagged_submission(
     assert page.locator("#timeline .span").count() == 5
 
     # the recording is stored in the work dir: a step's link seeks the player
-    _wait_for(page, "document.getElementById('player').readyState >= 1")
-    page.locator("#steps a.seek").nth(1).click()  # gimbal calibration, at 8.8 s
-    _wait_for(page, "Math.abs(document.getElementById('player').currentTime - 8.8) < 0.6")
+    wait_for(page, "document.getElementById('player').readyState >= 1")
+    page.locator("#steps button.seek").nth(1).click()  # gimbal calibration, at 8.8 s
+    wait_for(page, "Math.abs(document.getElementById('player').currentTime - 8.8) < 0.6")
     page.evaluate("document.getElementById('player').pause(); window.scrollTo(0, 0)")
     screenshot(page, "2-submission")
 
     page.fill("#comment", "RC serial legible on the About page; GPS recovered.")
     page.click("#approve")
-    page.wait_for_url(f"{base}/review/{older.id}?msg=*")
+    page.wait_for_url(f"{base}/review/{newer.id}?done={older.id}")  # on to the next case
     assert "window open until" in page.locator("#flash").inner_text()
+    page.goto(f"{base}/review/{older.id}")
     assert page.locator("#window-issued").is_visible()
     assert "approved by rita" in page.locator("#review-record").inner_text()
 
@@ -90,8 +76,8 @@ def test_reviewer_approves_a_flagged_submission(
     assert [n["status"] for n in service.outbox(older.id, settings=settings.workers)] == ["pending"]
 
     page.goto(f"{base}/review")
-    assert page.locator(f"#review-queue tr[data-id='{older.id}']").count() == 0
-    assert page.locator(f"#review-queue tr[data-id='{newer.id}']").count() == 1
+    assert page.locator(f"#review-queue li[data-id='{older.id}']").count() == 0
+    assert page.locator(f"#review-queue li[data-id='{newer.id}']").count() == 1
 
 
 def test_reviewer_rejects_with_a_reason_code(site: Any, page: Any, login: Any, make_submission: Any) -> None:
@@ -99,9 +85,12 @@ def test_reviewer_rejects_with_a_reason_code(site: Any, page: Any, login: Any, m
     made = make_submission(settings, "flagged", with_video=False)
     login(page, base, "rita")
     page.goto(f"{base}/review/{made.id}")
-    page.click("#reject")  # no reason code chosen: refused
-    assert "needs a reason code" in page.locator("#flash").inner_text()
+    page.fill("#comment", "GPS weak through the camera view")
+    page.click("#reject")  # no reason chosen: refused in place, the comment kept
+    assert "Choose a reason to reject." in page.locator("#form-error").inner_text()
+    assert page.input_value("#comment") == "GPS weak through the camera view"
     assert submissions.get(settings, made.id).review_verdict is None
+    assert page.locator("#reason option[value=gps_weak]").inner_text() == "Weak GPS"
     page.select_option("#reason", "gps_weak")
     page.click("#reject")
     page.wait_for_selector("#review-record")
@@ -142,12 +131,15 @@ def test_operator_dashboard_matches_redis(
         throughput = page.locator("#throughput").inner_text()
         assert "last hour" in throughput and "last day" in throughput
         assert "analyse\t42.0 s" in page.locator("#latency").inner_text()
-        assert "HTTP Error 403" in page.locator("#failed").inner_text()
+        assert "refused the download (HTTP 403)" in page.locator("#failed").inner_text()
         screenshot(page, "3-dashboard")
 
-        page.click(f"#failed tr[data-id='{failed.id}'] button.requeue")
-        page.wait_for_url(f"{base}/ops?msg=*")
-        assert "requeued as attempt 2" in page.locator("#flash").inner_text()
+        page.click(f"#failed li[data-id='{failed.id}'] button.requeue")
+        assert page.locator(f"#confirm-list li[data-id='{failed.id}']").count() == 1  # asked first
+        assert submissions.get(settings, failed.id).state.value == "failed"
+        page.click("#confirm-requeue")
+        page.wait_for_url(f"{base}/ops?requeued={failed.id}")
+        assert f"#{failed.id} (queued, attempt 2)" in page.locator("#flash").inner_text()
         assert fetch.count == 4 and depth(fetch.name) == 4
         assert submissions.get(settings, failed.id).state.value == "queued"
 
@@ -208,4 +200,4 @@ def test_dashboard_refreshes_itself(
     cell = f"#queues tr[data-queue='{fetch.name}'] td.depth"
     assert page.locator(cell).inner_text() == "0"
     fetch.enqueue("os.getcwd", job_id="late-arrival")
-    _wait_for(page, f"document.querySelector(\"{cell}\").textContent.trim() === '1'", timeout=10)
+    wait_for(page, f"document.querySelector(\"{cell}\").textContent.trim() === '1'", timeout=10)

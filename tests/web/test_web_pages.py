@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from web import submissions
+
 PASSWORD = "correct horse battery"
 
 
@@ -137,10 +139,108 @@ def test_a_reviewed_submission_cannot_be_decided_twice(web: Any, make_submission
     first = client.post(
         f"/review/{made.id}/decision", data={"verdict": "rejected", "reason": "gps_weak", "csrf": token}
     )
-    assert "Recorded: rejected by rita" in first.text
+    assert f"Submission {made.id} rejected by rita (Weak GPS)." in first.text
     second = client.post(f"/review/{made.id}/decision", data={"verdict": "approved", "csrf": token})
+    assert second.status_code == 409
     assert "already reviewed" in second.text
     assert 'id="decision"' in second.text and 'id="approve"' not in second.text
+
+
+def test_a_stale_decision_keeps_its_comment_and_names_who_decided(
+    web: Any, make_submission: Any, client_for: Any
+) -> None:
+    settings, rita = web
+    made = make_submission(settings, "flagged", with_video=False)
+    _login(rita, "rita")
+    rita_token = _csrf(rita.get(f"/review/{made.id}").text)  # rita opens it first: her claim
+    otto = client_for(settings)
+    _login(otto, "otto")
+    page = otto.get(f"/review/{made.id}").text
+    assert "<b>rita</b> claimed this case" in page and 'id="take-over"' in page
+    otto_token = _csrf(page)
+    # otto decides without taking over: refused, his comment kept
+    refused = otto.post(
+        f"/review/{made.id}/decision",
+        data={"verdict": "approved", "comment": "serial legible at 0:03", "csrf": otto_token},
+    )
+    assert refused.status_code == 409 and "rita has claimed this case" in refused.text
+    assert "serial legible at 0:03</textarea>" in refused.text
+    # rita decides; otto, having taken over a moment too late, is told who decided
+    rita.post(
+        f"/review/{made.id}/decision", data={"verdict": "rejected", "reason": "gps_weak", "csrf": rita_token}
+    )
+    stale = otto.post(
+        f"/review/{made.id}/decision",
+        data={"verdict": "approved", "comment": "serial legible at 0:03", "csrf": otto_token},
+    )
+    assert stale.status_code == 409
+    assert "Already decided: rejected by rita" in stale.text
+    assert "serial legible at 0:03</textarea>" in stale.text
+    view = submissions.get(settings, made.id)
+    assert (view.review_verdict, view.reviewer) == ("rejected", "rita")
+    history = rita.get(f"/review/{made.id}").text
+    assert "claimed the case" in history and "decision refused: already decided" in history
+
+
+def test_rejecting_without_a_reason_is_refused_in_place(web: Any, make_submission: Any) -> None:
+    settings, client = web
+    made = make_submission(settings, "flagged", with_video=False)
+    _login(client, "rita")
+    token = _csrf(client.get(f"/review/{made.id}").text)
+    response = client.post(
+        f"/review/{made.id}/decision", data={"verdict": "rejected", "comment": "blurry", "csrf": token}
+    )
+    assert response.status_code == 422
+    assert 'id="form-error"' in response.text and "Choose a reason to reject." in response.text
+    assert 'aria-invalid="true"' in response.text and "blurry</textarea>" in response.text
+    # a message cannot be planted through the address
+    spoof = client.get(f"/review/{made.id}?msg=Approved+by+the+boss").text
+    assert "Approved by the boss" not in spoof
+
+
+def test_owner_status_link_is_signed(web: Any, make_submission: Any, client_for: Any) -> None:
+    from workers import owner_links
+
+    settings, _client = web
+    made = make_submission(settings, "rejected", with_video=False)
+    anonymous = client_for(settings)
+    good = owner_links.token(made.id, settings.owner_secret)
+    page = anonymous.get(f"/status/{made.id}/{good}")
+    assert page.status_code == 200 and "Not accepted." in page.text
+    assert "registered with this aircraft" in page.text  # the e-mail's sentence for the reason
+    other = owner_links.token(made.id + 1, settings.owner_secret)
+    assert anonymous.get(f"/status/{made.id}/{other}").status_code == 404
+    assert anonymous.get(f"/status/{made.id}/{'0' * 32}").status_code == 404
+    assert anonymous.get(f"/status/{made.id}/{good}/frames/0").status_code == 200
+
+
+def test_owner_link_in_emails(make_settings: Any, sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from workers import owner_links
+
+    settings = make_settings(sqlite_url)
+    assert owner_links.footer(7) == ""  # no public address: no link
+    monkeypatch.setenv("VIDVERIFY_PUBLIC_URL", "https://verify.example.org/")
+    link = owner_links.link(7)
+    assert link == f"https://verify.example.org/status/7/{owner_links.token(7, settings.owner_secret)}"
+    assert link in owner_links.footer(7)
+
+
+def test_serial_differences_are_marked() -> None:
+    from web.evidence import serial_runs
+
+    read, expected = serial_runs("1581FB71CL0FKKSRDVPS", "1581FB71CLOFKKSRDVPS")
+    assert [t for t, diff in read if diff] == ["0"]
+    assert [t for t, diff in expected if diff] == ["O"]
+    assert "".join(t for t, _ in read) == "1581FB71CL0FKKSRDVPS"
+    assert serial_runs(None, "ABC") == ([], [("ABC", False)])
+
+
+def test_errors_read_as_sentences() -> None:
+    from web.errors import explain
+
+    text = explain("fetch failed: HTTP Error 403: Forbidden (yt-dlp)", "permanent")
+    assert "refused the download" in text and "fail the same way again" in text
+    assert "see the raw error" in explain("something odd", None)
 
 
 def test_unknown_submission_is_404(web: Any) -> None:
@@ -238,3 +338,71 @@ def test_passwords_are_hashed() -> None:
     assert not verify_password("s3cret-pasS", stored)
     assert not verify_password("x", "garbage")
     assert hash_password("s3cret-pass") != stored  # salted
+
+
+def test_a_rejection_email_links_to_the_owner_page(
+    web: Any, make_submission: Any, client_for: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import select
+
+    from workers.db import get_database
+    from workers.models import OutboxRow
+
+    settings, client = web
+    monkeypatch.setenv("VIDVERIFY_PUBLIC_URL", "http://verify.test")
+    made = make_submission(settings, "flagged", with_video=False)
+    _login(client, "rita")
+    token = _csrf(client.get(f"/review/{made.id}").text)
+    client.post(
+        f"/review/{made.id}/decision", data={"verdict": "rejected", "reason": "gps_weak", "csrf": token}
+    )
+    with get_database(settings.database_url).tx() as s:
+        body = s.scalar(select(OutboxRow.body).where(OutboxRow.submission_id == made.id))
+    link = re.search(r"http://verify\.test(/status/\S+)", body).group(1)
+    page = client_for(settings).get(link)  # no session: the link alone opens it
+    assert page.status_code == 200 and "Not accepted." in page.text
+    assert "GPS signal was weak" in page.text and "Camera view with GPS" in page.text
+
+
+def test_all_submissions_search(web: Any, make_submission: Any) -> None:
+    settings, client = web
+    flagged = make_submission(settings, "flagged", with_video=False)
+    rejected = make_submission(settings, "rejected", with_video=False)
+    failed = make_submission(settings, "failed")
+    _login(client, "rita")
+
+    def ids(**params: str) -> list[int]:
+        html = client.get("/submissions", params=params).text
+        return [int(i) for i in re.findall(r'<li class="case-row" data-id="(\d+)"', html)]
+
+    assert ids() == [failed.id, rejected.id, flagged.id]  # newest first
+    assert ids(q="fmg9ppm1") == [failed.id, rejected.id, flagged.id]  # part of the serial, any case
+    assert ids(q="no-such-serial") == []
+    assert ids(q=str(rejected.id)) == [rejected.id]
+    assert ids(verdict="rejected") == [rejected.id]
+    assert ids(state="failed") == [failed.id]
+    assert ids(since="2000-01-01", until="2000-01-02") == []
+    assert ids(state="not-a-state") == ids()  # an unknown filter is ignored, not an error
+    assert client.get("/submissions", params={"since": "yesterday"}).status_code == 200
+
+
+def test_reopen_is_for_operators_and_machine_rejections_only(
+    web: Any, make_submission: Any, client_for: Any
+) -> None:
+    settings, rita = web
+    rejected = make_submission(settings, "rejected", with_video=False)
+    approved = make_submission(settings, "approved", with_video=False)
+    _login(rita, "rita")
+    token = _csrf(rita.get(f"/review/{rejected.id}").text)
+    assert 'id="reopen-form"' not in rita.get(f"/review/{rejected.id}").text
+    refused = rita.post(f"/submissions/{rejected.id}/reopen", data={"reason": "looks fine", "csrf": token})
+    assert refused.status_code == 403
+    otto = client_for(settings)
+    _login(otto, "otto")
+    token = _csrf(otto.get(f"/review/{rejected.id}").text)
+    no_reason = otto.post(f"/submissions/{rejected.id}/reopen", data={"reason": " ", "csrf": token})
+    assert no_reason.status_code == 409 and "reopening needs a reason" in no_reason.text
+    wrong = otto.post(f"/submissions/{approved.id}/reopen", data={"reason": "check", "csrf": token})
+    assert wrong.status_code == 409 and "only those can be reopened" in wrong.text
+    assert submissions.get(settings, approved.id).verdict == "approved"
+    assert submissions.get(settings, rejected.id).verdict == "rejected"

@@ -1,11 +1,15 @@
-"""Follow a scrolled page: keep the lines that only moved, read only what came into view.
+"""What changed on a black-on-white page since its last read: row bands that differ, or lines
+that only moved because the list scrolled.
 
-A list scrolled by a few rows changes every row of the page, so the row-band comparison of
-``readcache.changed_bands`` finds it "mostly changed" and the page is read whole again, though
-all but a row or two of its text was read a moment before. Here the scroll offset is measured
-on the part of the page that changed, each line of the last read is looked for at its old place
-moved by that offset (or not moved: headers and side panels stay), and only rows holding ink
-that no found line explains are read again.
+Row bands: a calibration percentage or a toggled row changes a strip of the page; only that
+strip is read again, widened to blank rows so that no cut runs through a text line.
+
+Scrolling: a list scrolled by a few rows changes every row of the page, so the row-band
+comparison finds it "mostly changed" and the page would be read whole again, though all but a
+row or two of its text was read a moment before. Here the scroll offset is measured on the part
+of the page that changed, each line of the last read is looked for at its old place moved by
+that offset (or not moved: headers and side panels stay), and only rows holding ink that no
+found line explains are read again.
 """
 
 from __future__ import annotations
@@ -15,7 +19,75 @@ import numpy as np
 
 from pipeline.ocr import OcrLine
 from pipeline.preprocess import text_ink, text_rows
-from pipeline.readcache import PAGE_ROW_INK, grow_bands, outside_bands
+
+PAGE_ROW_INK = 3  # differing pixels in a row of the binarised page that make it "changed"
+PAGE_MARGIN = 4  # rows added around a change before looking for blank rows to cut at
+PAGE_MAX_SHARE = 0.6  # above this share of changed rows a page is read whole
+
+
+def changed_bands(
+    previous: np.ndarray, current: np.ndarray, previous_boxes: list[tuple[int, int]]
+) -> list[tuple[int, int]] | None:
+    """Row bands of a black-on-white page that differ from the previous read of the same
+    screen, each widened to blank rows (no cut through a text line) and over any previously read
+    line it touches. None when the page must be read whole: another size, or mostly changed.
+    ``previous_boxes`` are the (top, bottom) rows of the lines read last time."""
+    if previous.shape != current.shape:
+        return None
+    diff = (cv2.absdiff(previous, current) > 127).sum(axis=1) >= PAGE_ROW_INK
+    if not diff.any():
+        return []
+    if diff.mean() > PAGE_MAX_SHARE:
+        return None
+    return grow_bands(diff, text_rows(current) | text_rows(previous), previous_boxes)
+
+
+def grow_bands(
+    changed: np.ndarray, ink: np.ndarray, boxes: list[tuple[int, int]]
+) -> list[tuple[int, int]] | None:
+    """Row bands around the ``changed`` rows, widened to rows without ``ink`` (no cut through a
+    text line) and over any of the ``boxes`` (top, bottom) they touch. None when they cover most
+    of the page: one read of the whole is then cheaper than many of its parts."""
+    h = changed.shape[0]
+    bands: list[list[int]] = []
+    for y in np.flatnonzero(changed):
+        y0, y1 = max(0, y - PAGE_MARGIN), min(h, y + PAGE_MARGIN + 1)
+        if bands and y0 <= bands[-1][1]:
+            bands[-1][1] = max(bands[-1][1], y1)
+        else:
+            bands.append([y0, y1])
+    grown = True
+    while grown:
+        grown = False
+        for band in bands:
+            while band[0] > 0 and ink[band[0] - 1]:
+                band[0] -= 1
+                grown = True
+            while band[1] < h and ink[band[1]]:
+                band[1] += 1
+                grown = True
+            for top, bottom in boxes:
+                if top < band[1] and bottom > band[0] and (top < band[0] or bottom > band[1]):
+                    band[0], band[1] = min(band[0], top), max(band[1], bottom)
+                    grown = True
+        bands.sort()
+        merged: list[list[int]] = []
+        for band in bands:
+            if merged and band[0] <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], band[1])
+            else:
+                merged.append(band)
+        bands = merged
+        grown = grown and sum(b - a for a, b in bands) < h
+    if sum(b - a for a, b in bands) > PAGE_MAX_SHARE * h:
+        return None
+    return [(int(a), int(b)) for a, b in bands]
+
+
+def outside_bands(lines: list[OcrLine], bands: list[tuple[int, int]]) -> list[OcrLine]:
+    """The lines that no band (top, bottom) touches: those a partial read keeps."""
+    return [x for x in lines if not any(x.y < b and x.y + x.h > a for a, b in bands)]
+
 
 MIN_RESPONSE = 0.1  # phase-correlation peak below which the change is not one piece moving
 # (low: a wrong offset costs only the line checks, every kept line is compared pixel by pixel)

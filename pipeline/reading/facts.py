@@ -1,0 +1,249 @@
+"""The facts the step detectors need, one extractor per screen kind, each a frozen dataclass.
+
+Extractors take OCR lines (and the frame, where a colour is judged) and a template; they read
+no pixels through Tesseract themselves, so they are tested from lists of lines. The About
+page's serials are read in ``reading.about``: they need re-reads.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from pipeline import preprocess
+from pipeline.ocr import OcrLine
+from pipeline.reading.classify import PERCENT
+from pipeline.templates import Template
+from pipeline.textmatch import first_match
+
+# Bands of the frame, as fractions of its height: the phone's own status bar with the clock,
+# and the app's top bar with the flight status, satellites and link signals.
+PHONE_BAR = 0.055
+APP_BAR = (0.03, 0.15)
+
+_CLOCK = re.compile(r"(?<![\d:'°])([01]?\d|2[0-3])\s?[:.]\s?([0-5]\d)(?![\d'\"°%])")
+_PITCH = re.compile(r"^[^\d-]{0,2}(-?\s?\d{1,2})\s?[°º](?!\d)")
+_SMALL_INT = re.compile(r"(?<![\d.:'%°/])(\d{1,2})(?![\d%°'\":./])")
+MAX_SATELLITES = 60
+WARM_COLOURS = ("red", "orange", "yellow")
+
+
+def centre_y(line: OcrLine) -> float:
+    return line.y + line.h / 2
+
+
+@dataclass(frozen=True)
+class ClockReading:
+    minutes: int  # since midnight
+    text: str  # "HH:MM"
+
+
+def parse_clock(text: str) -> ClockReading | None:
+    """The phone's clock in a line of text, if there is one."""
+    m = _CLOCK.search(text)
+    if m is None:
+        return None
+    return ClockReading(int(m.group(1)) * 60 + int(m.group(2)), f"{int(m.group(1)):02d}:{m.group(2)}")
+
+
+def first_clock(lines: Sequence[OcrLine]) -> ClockReading | None:
+    return next((c for c in map(parse_clock, (x.text for x in lines)) if c is not None), None)
+
+
+@dataclass(frozen=True)
+class BarFacts:
+    """The app's top bar: the flight status text (pill) and the satellite count beside it."""
+
+    text: str | None = None  # the status text
+    bottom: int | None = None  # frame row just below the status text, when one was read
+    colour: str | None = None  # the status pill's dominant colour
+    ready: bool = False  # a ready word, and no error or weak-GPS word, in the status text
+    gps_weak_words: tuple[str, ...] = ()
+    errors: tuple[tuple[str, OcrLine], ...] = ()  # (phrase, line)
+    satellites: int | None = None
+    satellites_warm: bool = False  # the count was drawn red, orange or yellow: weak GPS
+    battery: int | None = None  # the aircraft battery percentage shown on the right of the bar
+    clock: ClockReading | None = None  # the phone's clock, when the bar read took it in
+
+
+def bar_facts(
+    frame: np.ndarray,
+    top_lines: Sequence[OcrLine],
+    tpl: Template,
+    warm_lines: Sequence[OcrLine] = (),
+    right_lines: Sequence[OcrLine] = (),
+) -> BarFacts:
+    """``warm_lines``: the bar's red, orange and yellow text, read apart (see
+    ``TopBarReader.warm_lines``); a satellite count among them is a weak-GPS count. ``right_lines``:
+    the bar's right side read as bright text on its neighbourhood, for the count and the
+    battery when the status read lost them."""
+    h, w = frame.shape[:2]
+    clock = first_clock([x for x in top_lines if centre_y(x) < h * PHONE_BAR])
+    bar = [x for x in top_lines if h * APP_BAR[0] <= centre_y(x) <= h * APP_BAR[1]]
+    text: str | None = None
+    bottom: int | None = None
+    colour: str | None = None
+    ready_now = False
+    weak_words: list[str] = []
+    errors: list[tuple[str, OcrLine]] = []
+    for line in warm_lines:
+        weak = first_match(tpl.camera.gps_weak, line.text)
+        if weak:
+            weak_words.append(weak)
+    for line in bar:
+        ready = first_match(tpl.status.ready, line.text)
+        error = first_match(tpl.status.errors, line.text)
+        weak = first_match(tpl.camera.gps_weak, line.text)
+        if weak:
+            weak_words.append(weak)
+        if (ready or error or weak) and text is None and line.x < w * 0.5:
+            text = line.text
+            # Just below the status text. A box that took in an icon or a pill's edge is taller
+            # than the text: the bar's usual line height is trusted over it, or every later
+            # read would carry a strip of the moving picture.
+            text_h = min(line.h, int(np.median([x.h for x in bar])) + 4)
+            bottom = int(centre_y(line) + text_h / 2 + max(8, text_h // 2))
+            ready_now = bool(ready) and not error and not weak
+            crop = frame[max(0, line.y - 4) : line.y + line.h + 4, max(0, line.x - 8) : line.x + line.w + 8]
+            colour = preprocess.dominant_colour(crop)
+            if error:
+                errors.append((error, line))
+    warm = [x for x in warm_lines if h * APP_BAR[0] <= centre_y(x) <= h * APP_BAR[1]]
+    right = [x for x in right_lines if h * APP_BAR[0] <= centre_y(x) <= h * APP_BAR[1]]
+    warm_count = _satellites(warm, None, w, h)
+    return BarFacts(
+        text=text,
+        bottom=bottom,
+        colour=colour,
+        ready=ready_now,
+        gps_weak_words=tuple(weak_words),
+        errors=tuple(errors),
+        satellites=warm_count if warm_count is not None else _satellites([*bar, *right], text, w, h),
+        satellites_warm=warm_count is not None,
+        battery=_battery(bar, w) if _battery(bar, w) is not None else _battery(right, w),
+        clock=clock,
+    )
+
+
+def _satellites(bar: list[OcrLine], status_text: str | None, w: int, h: int) -> int | None:
+    """The first small number to the right of the status text in the app bar."""
+    candidates: list[tuple[int, int]] = []
+    anchor = next((x for x in bar if x.text == status_text), None)
+    for line in bar:
+        if anchor is not None and abs(centre_y(line) - centre_y(anchor)) > anchor.h * 0.7:
+            continue  # the picture under the bar is not the bar
+        if line.x + line.w < w * 0.35:
+            continue
+        if line.h < h * 0.012:
+            continue  # icon fragments read as digits are tiny
+        for m in _SMALL_INT.finditer(line.text):
+            value = int(m.group(1))
+            if value <= MAX_SATELLITES:
+                # Position of the number within the line, proportionally.
+                x = line.x + int(line.w * m.start() / max(1, len(line.text)))
+                if x > w * 0.35:
+                    candidates.append((x, value))
+    return min(candidates)[1] if candidates else None
+
+
+_PERCENT_VALUE = re.compile(r"(?<![\d.])(\d{1,3})\s?%")
+
+
+def _battery(bar: Sequence[OcrLine], w: int) -> int | None:
+    """The first percentage right of the bar's middle: the aircraft battery in both apps."""
+    for line in sorted(bar, key=lambda x: x.x):
+        if line.x + line.w < w * 0.5:
+            continue
+        m = _PERCENT_VALUE.search(line.text)
+        if m and int(m.group(1)) <= 100:
+            return int(m.group(1))
+    return None
+
+
+def phone_battery(lines: Sequence[OcrLine], w: int) -> int | None:
+    """The phone's own battery percentage, right of the middle of its status strip."""
+    return _battery(lines, w)
+
+
+@dataclass(frozen=True)
+class CameraFacts:
+    """The live view: the gimbal pitch readout below the bar, and the warnings shown anywhere on
+    it (a weak-GPS banner across the picture, a toast, a lost-link notice)."""
+
+    pitch: int | None = None
+    gps_weak_words: tuple[str, ...] = ()
+    link_weak_words: tuple[str, ...] = ()
+
+
+def camera_facts(lines: Sequence[OcrLine], frame_height: int, tpl: Template | None = None) -> CameraFacts:
+    pitch: int | None = None
+    for line in lines:
+        m = _PITCH.match(line.text.strip())
+        if m and centre_y(line) > frame_height * APP_BAR[1]:
+            pitch = int(m.group(1).replace(" ", ""))
+            break
+    if tpl is None:
+        return CameraFacts(pitch)
+    gps = tuple(w for w in (first_match(tpl.camera.gps_weak, x.text) for x in lines) if w)
+    link = tuple(w for w in (first_match(tpl.camera.link_weak, x.text) for x in lines) if w)
+    return CameraFacts(pitch, gps, link)
+
+
+@dataclass(frozen=True)
+class CalibrationFacts:
+    percent: int | None = None
+    progress: bool = False
+    done: bool = False
+    failed: bool = False
+
+
+def calibration_facts(texts: Sequence[str], tpl: Template) -> CalibrationFacts:
+    """A percentage counts on a progress line, or on a line with one of the template's
+    ``percent_words`` (the dialog's own name); 100 % unfailed is done."""
+    words = tpl.calibration
+    percent: int | None = None
+    progress = done = failed = False
+    for text in texts:
+        if first_match(words.failed, text):
+            failed = True
+        elif first_match(words.done, text):
+            done = True
+        elif first_match(words.progress, text):
+            progress = True
+        m = PERCENT.search(text)
+        if m and (progress or any(w in text.lower() for w in words.percent_words)):
+            value = int(m.group(1))
+            if value <= 100:
+                percent = value
+    if percent == 100 and not failed:
+        done = True
+    return CalibrationFacts(percent, progress, done, failed)
+
+
+@dataclass(frozen=True)
+class StatusFacts:
+    errors: tuple[tuple[str, OcrLine], ...] = ()  # (phrase, line)
+    warn_colour_lines: tuple[OcrLine, ...] = ()  # rows in a warning colour, words or not
+    end_seen: bool = False  # one of the list's last rows was read
+
+
+def status_facts(frame: np.ndarray, lines: Sequence[OcrLine], tpl: Template) -> StatusFacts:
+    w = frame.shape[1]
+    errors: list[tuple[str, OcrLine]] = []
+    coloured: list[OcrLine] = []
+    end_seen = False
+    for line in lines:
+        phrase = first_match(tpl.status.errors, line.text)
+        if phrase:
+            errors.append((phrase, line))
+        if first_match(tpl.status.end_rows, line.text):
+            end_seen = True
+        letters = sum(c.isalpha() for c in line.text)
+        if line.x > w * 0.3 and letters >= 3 and line.confidence >= 50:
+            crop = frame[line.y : line.y + line.h, line.x : line.x + line.w]
+            if preprocess.text_colour(crop) in WARM_COLOURS:
+                coloured.append(line)
+    return StatusFacts(tuple(errors), tuple(coloured), end_seen)

@@ -1,0 +1,48 @@
+"""Battery levels as a continuity signal: a jump between agreeing runs is a cut, a lone odd
+reading and a slow drain are not."""
+
+from __future__ import annotations
+
+from pipeline.continuity.counters import Reading, Rule, breaks, runs, spans
+
+RULE = Rule("aircraft battery")
+
+
+def _levels(*pairs: tuple[float, int]) -> list[Reading]:
+    return [Reading(t, v, i) for i, (t, v) in enumerate(pairs)]
+
+
+def test_slow_drain_is_honest() -> None:
+    r = _levels((0, 67), (5, 67), (40, 66), (45, 66), (70, 66), (90, 65), (95, 65))
+    assert breaks(r, RULE) == []
+
+
+def test_rise_of_fifteen_points_is_a_break() -> None:
+    r = _levels((0, 67), (5, 67), (20, 84), (25, 84))
+    (b,) = breaks(r, RULE)
+    assert (b.before.value, b.after.value) == (67, 84)
+    assert "67%" in b.message and "84%" in b.message
+
+
+def test_one_misread_digit_is_noise() -> None:
+    r = _levels((0, 67), (5, 67), (10, 87), (15, 67), (20, 67))
+    assert breaks(r, RULE) == []
+    assert [x.value for x in runs(r)] == [67]
+
+
+def test_a_lone_reading_after_the_last_run_is_not_trusted() -> None:
+    r = _levels((0, 67), (5, 67), (10, 90))
+    assert breaks(r, RULE) == []
+
+
+def test_a_fall_or_a_one_digit_rise_is_never_proof() -> None:
+    """93 read as 3, 81 read as 91: the looks cache repeats a misread, so runs agree on it."""
+    assert breaks(_levels((0, 93), (2, 93), (4, 3), (6, 3)), RULE) == []
+    assert breaks(_levels((0, 81), (2, 81), (4, 91), (6, 91)), RULE) == []
+    assert breaks(_levels((0, 80), (2, 80), (4, 60), (6, 60)), RULE) == []
+
+
+def test_spans_follow_trusted_readings() -> None:
+    r = _levels((0, 67), (5, 67), (40, 66), (45, 66))
+    assert spans(r, max_gap_s=60) == [(0, 45)]
+    assert spans(r, max_gap_s=10) == [(0, 5), (40, 45)]

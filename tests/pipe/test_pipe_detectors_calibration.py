@@ -1,0 +1,48 @@
+"""Step 2a from calibration-dialog facts: completed, stuck, failed, absent."""
+
+from __future__ import annotations
+
+from screens import calibration, camera, context
+
+from pipeline.detectors import gimbal_calibration
+from pipeline.models import Reason
+
+
+def test_progress_then_done_is_a_completed_calibration() -> None:
+    obs = [calibration(3.0, percent=40), calibration(5.0, percent=80), calibration(7.0, done=True)]
+    det = gimbal_calibration.detect(context(obs), {})
+    assert det.step.found and det.step.start_s == 3 and det.step.end_s == 7 and det.order_time == 7
+    assert det.step.confidence == 0.9 and det.step.detail == "progress 40% at 3.0s, 80% at 5.0s"
+    assert not det.findings
+
+
+def _not_found(obs: list) -> str:
+    det = gimbal_calibration.detect(context(obs), {})
+    assert not det.step.found
+    assert [f.reason for f in det.findings] == [Reason.GIMBAL_CALIBRATION_NOT_FOUND]
+    return det.step.detail
+
+
+def test_a_dialog_left_at_sixty_percent_is_not_complete() -> None:
+    assert _not_found([calibration(3, percent=40), calibration(5, percent=60)]) == (
+        "calibration started but never seen complete"
+    )
+
+
+def test_a_failure_is_not_complete() -> None:
+    assert _not_found([calibration(3, percent=40), calibration(5, failed=True)]) == "the calibration failed"
+
+
+def test_a_lone_completion_message_is_a_misread_transition() -> None:
+    assert _not_found([calibration(3, done=True)]) == "calibration started but never seen complete"
+    det = gimbal_calibration.detect(context([calibration(3, done=True), calibration(3.5, done=True)]), {})
+    assert det.step.found and det.step.detail == "completed"
+
+
+def test_done_before_any_progress_does_not_count() -> None:
+    obs = [calibration(2, done=True), calibration(3, percent=40), calibration(5, percent=70)]
+    assert _not_found(obs) == "calibration started but never seen complete"
+
+
+def test_no_calibration_at_all() -> None:
+    assert _not_found([camera(1)]) == "no gimbal auto calibration"
