@@ -45,19 +45,16 @@ def _safe_next(target: str | None) -> str:
 
 def create_app(settings: WebSettings | None = None) -> FastAPI:
     settings = settings or WebSettings.from_env()
-    docs = settings.public_docs
-    # /docs and /redoc with their assets served from here (no CDN: they work offline), when
-    # VIDVERIFY_WEB_PUBLIC_DOCS=1.
-    app = FastAPIOffline(
-        favicon_url="/static/favicon.svg",
-        static_url="/static-docs",
-        title="vidverify",
-        version="0.1.0",
-        description="Verification of drone screen recordings for late DJI Care Refresh purchase.",
-        docs_url="/docs" if docs else None,
-        redoc_url="/redoc" if docs else None,
-        openapi_url="/openapi.json" if docs else None,
-    )
+    about = {
+        "title": "vidverify",
+        "version": "0.1.0",
+        "description": "Verification of drone screen recordings for late DJI Care Refresh purchase.",
+    }
+    if settings.public_docs:
+        # /docs and /redoc with their assets served from here (no CDN: they work offline).
+        app = FastAPIOffline(favicon_url="/static/favicon.svg", static_url="/static-docs", **about)
+    else:  # no API description for anyone who asks
+        app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, **about)
     app.add_middleware(Edge, max_body_bytes=settings.max_body_bytes)
     app.state.settings = settings
     app.state.rate_limiter = RateLimiter(

@@ -244,8 +244,10 @@ def test_owner_page_shows_the_failed_step_and_its_frame(
     screenshot(page, "w390-9-owner")
 
 
-def test_docs_render_with_the_network_blocked(site: Any, open_page: Any, screenshot: Any) -> None:
-    _settings, base = site
+def test_docs_render_with_the_network_blocked(
+    make_settings: Any, sqlite_url: str, serve: Any, open_page: Any, screenshot: Any
+) -> None:
+    base = serve(make_settings(sqlite_url, VIDVERIFY_WEB_PUBLIC_DOCS="1"))  # off by default
     page = open_page(1366)
     outside: list[str] = []
 
