@@ -7,6 +7,10 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
+# The locked versions first (hash-checked; a layer that changes only with the lock), then the
+# project itself without resolving its dependencies again.
+COPY requirements.txt ./
+RUN pip install --no-cache-dir --require-hashes -r requirements.txt
 COPY pyproject.toml README.md ./
 COPY vidverify ./vidverify
 COPY pipeline ./pipeline
@@ -14,7 +18,7 @@ COPY eligibility ./eligibility
 COPY workers ./workers
 COPY web ./web
 COPY ocr_templates ./ocr_templates
-RUN pip install --no-cache-dir . \
+RUN pip install --no-cache-dir --no-deps . \
  && useradd --create-home --uid 10001 vidverify \
  && mkdir -p /data/evidence /data/work && chown -R vidverify /data
 

@@ -8,6 +8,7 @@ like on whatever machine runs them. Tests never look at these numbers.
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import json
 import os
 import statistics
@@ -89,6 +90,22 @@ def accuracy() -> dict[str, int]:
     return right
 
 
+# The packages whose releases move the figures (the lock pins them; results name them).
+_MEASURED_PACKAGES = ("av", "numpy", "opencv-python-headless", "pillow", "tesserocr", "pytesseract")
+
+
+def _versions() -> dict[str, str]:
+    """Installed versions of the measured packages and of Tesseract itself."""
+    found = {name: importlib.metadata.version(name) for name in _MEASURED_PACKAGES}
+    try:
+        import tesserocr
+
+        found["tesseract"] = tesserocr.tesseract_version().split()[1]
+    except Exception:  # pytesseract-only install: the figures still stand, without this one
+        pass
+    return found
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="vidverify benchmark")
     ap.add_argument("--reps", type=int, default=5)
@@ -140,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     results.update(pipeline_correct=acc["pipeline"], naive_correct=acc["naive"], fixtures_total=acc["total"])
     results["videos"] = per_video
     results["machine"] = {"cpus": os.cpu_count(), "python": sys.version.split()[0]}
+    results["versions"] = _versions()
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
 
     print("\nresult                     value    target")

@@ -4,7 +4,7 @@ Where the data lives:
 - ``Store(url)`` uses ``url``; ``Store()`` / ``Store.from_env()`` use the ``DATABASE_URL``
   environment variable, else ``sqlite:///vidverify.db`` (a file in the current directory).
 - Any SQLAlchemy URL works; SQLite (embedded, the default) and PostgreSQL
-  (``postgresql+psycopg://...``) are tested. The schema is created on open (``schema.py``).
+  (``postgresql+psycopg://...``) are tested. The schema is brought to head on open (``schema.py``).
 
 Concurrency: every write that depends on what it read (issue a window, buy a plan, use a
 replacement) first locks the product row (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite
@@ -14,6 +14,10 @@ that forgot the lock cannot create two; losing that race is retried and returns 
 winner's window.
 
 Every time argument must be timezone-aware; it is converted to UTC.
+
+``Store`` holds the transactions and the public calls; what they do inside a transaction is
+in ``records.py`` (product rows, plans, the audit trail) and ``windows.py`` (issuing and
+finding purchase windows).
 """
 
 from __future__ import annotations
@@ -21,42 +25,37 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any, get_args
 
-from sqlalchemy import Engine, create_engine, event, or_, select, update
+from sqlalchemy import Engine, create_engine, event, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from eligibility import decide
+from eligibility import decide, records, windows
 from eligibility.catalogue import get_catalogue
-from eligibility.errors import EligibilityError, InvalidInput, UnknownProduct
+from eligibility.errors import EligibilityError, InvalidInput
 from eligibility.importer import read_products
 from eligibility.models import (
     AuditEntry,
     EligibilityDecision,
-    Plan,
     Product,
     ProductIn,
     PurchaseDecision,
-    Replacement,
     ReplacementDecision,
     ReplacementKind,
     Window,
     WindowSource,
 )
 from eligibility.rules.common import active_plan
-from eligibility.rules.plan_start import plan_end
 from eligibility.rules.replacement import replacement_allowance
 from eligibility.schema import ensure_schema
 from eligibility.serials import check_serial
 from eligibility.tables import (
     AuditRow,
-    PlanRow,
     ProductRow,
     ReplacementRow,
-    WindowReferenceRow,
     WindowRow,
 )
 from eligibility.timeutil import ensure_utc, utc_now
@@ -98,22 +97,6 @@ def _make_engine(url: str) -> Engine:
     return engine
 
 
-def _window(row: WindowRow, aircraft_sn: str, now: datetime) -> Window:
-    status = row.status
-    if status == "open" and now > row.expires_at:
-        status = "expired"
-    return Window(
-        id=row.id,
-        aircraft_sn=aircraft_sn,
-        source=row.source,
-        reference=row.reference,
-        issued_at=row.issued_at,
-        expires_at=row.expires_at,
-        status=status,
-        used_at=row.used_at,
-    )
-
-
 class Store:
     """Product records, plan rules and purchase windows over one database."""
 
@@ -150,8 +133,8 @@ class Store:
         now = ensure_utc(now) if now else utc_now()
         try:
             with self._tx() as session:
-                row = self._insert_product(session, product, now)
-                return self._load(session, row)
+                row = records.insert_product(session, product, now)
+                return records.load(session, row)
         except IntegrityError as exc:  # lost a race with another writer
             raise InvalidInput(f"product {product.aircraft_sn} conflicts with a stored one") from exc
 
@@ -161,8 +144,8 @@ class Store:
         products = read_products(path)
         try:
             with self._tx() as session:
-                rows = [self._insert_product(session, p, now) for p in products]
-                return [self._load(session, row) for row in rows]
+                rows = [records.insert_product(session, p, now) for p in products]
+                return [records.load(session, row) for row in rows]
         except IntegrityError as exc:
             raise InvalidInput(f"{path}: conflicts with stored products") from exc
 
@@ -170,13 +153,13 @@ class Store:
         """The product with this aircraft serial, or None."""
         with self._tx() as session:
             row = session.scalar(select(ProductRow).where(ProductRow.aircraft_sn == aircraft_sn))
-            return self._load(session, row) if row else None
+            return records.load(session, row) if row else None
 
     def find_by_rc_sn(self, rc_sn: str) -> Product | None:
         """The product whose bound remote controller has this serial, or None."""
         with self._tx() as session:
             row = session.scalar(select(ProductRow).where(ProductRow.rc_sn == rc_sn))
-            return self._load(session, row) if row else None
+            return records.load(session, row) if row else None
 
     # ------------------------------------------------------------------ decisions
 
@@ -187,11 +170,11 @@ class Store:
         """
         now = ensure_utc(now)
         with self._tx() as session:
-            row = self._product_row(session, aircraft_sn)
-            product = self._load(session, row)
-            window = self._relevant_window(session, row, now)
+            row = records.product_row(session, aircraft_sn)
+            product = records.load(session, row)
+            window = windows.relevant_window(session, row, now)
             decision = decide.evaluate(product, window, now)
-            self._audit(
+            records.audit(
                 session,
                 "evaluation",
                 product.aircraft_sn,
@@ -222,7 +205,7 @@ class Store:
         for attempt in range(_RETRIES):
             try:
                 with self._tx() as session:
-                    return self._issue_window(session, serial, source, reference, now)
+                    return windows.issue_window(session, serial, source, reference, now)
             except IntegrityError:
                 # Another transaction opened a window or claimed this reference first;
                 # the next attempt sees its committed row and returns it.
@@ -234,8 +217,8 @@ class Store:
         """The product's window usable at ``now``, or None."""
         now = ensure_utc(now)
         with self._tx() as session:
-            row = self._product_row(session, serial)
-            window = self._relevant_window(session, row, now)
+            row = records.product_row(session, serial)
+            window = windows.relevant_window(session, row, now)
             return window if window and window.status == "open" else None
 
     def purchase(self, serial: str, plan_kind: str, region: str, now: datetime) -> PurchaseDecision:
@@ -249,13 +232,13 @@ class Store:
         region_code = catalogue.region(region).code
         now = ensure_utc(now)
         with self._tx() as session:
-            row = self._product_row(session, serial, lock=True)
-            product = self._load(session, row)
-            window = self._relevant_window(session, row, now)
+            row = records.product_row(session, serial, lock=True)
+            product = records.load(session, row)
+            window = windows.relevant_window(session, row, now)
             outcome = decide.decide_purchase(product, plan_kind, region_code, window, now)
             decision = outcome.decision
             if outcome.plan is not None:
-                self._insert_plan(session, row.id, outcome.plan, now)
+                records.insert_plan(session, row.id, outcome.plan, now)
                 if outcome.uses_window and window is not None:
                     closed = session.execute(
                         update(WindowRow)
@@ -266,7 +249,7 @@ class Store:
                         raise EligibilityError(f"window {window.id} changed during the purchase")
                     used = window.model_copy(update={"status": "used", "used_at": now})
                     decision = decision.model_copy(update={"window": used})
-                    self._audit(
+                    records.audit(
                         session,
                         "window_used",
                         product.aircraft_sn,
@@ -275,7 +258,7 @@ class Store:
                         f"{plan_kind}; it is now closed.",
                         detail={"window_id": window.id},
                     )
-            self._audit(
+            records.audit(
                 session,
                 "purchase",
                 product.aircraft_sn,
@@ -309,8 +292,8 @@ class Store:
         if new_rc_sn is not None:
             new_rc_sn = check_serial(new_rc_sn, "RC serial")
         with self._tx() as session:
-            row = self._product_row(session, serial, lock=True)
-            product = self._load(session, row)
+            row = records.product_row(session, serial, lock=True)
+            product = records.load(session, row)
             result = replacement_allowance(product, kind, now)
             decision = ReplacementDecision(
                 aircraft_sn=product.aircraft_sn,
@@ -326,13 +309,13 @@ class Store:
                     ReplacementRow(product_id=row.id, kind=kind, occurred_at=now, replaced_sn=row.aircraft_sn)
                 )
                 if new_aircraft_sn:
-                    self._check_free(session, new_aircraft_sn, new_rc_sn, row.id)
+                    records.check_free(session, new_aircraft_sn, new_rc_sn, row.id)
                     row.aircraft_sn = new_aircraft_sn
                     decision = decision.model_copy(update={"aircraft_sn": new_aircraft_sn})
                 if new_rc_sn:
-                    self._check_free(session, None, new_rc_sn, row.id)
+                    records.check_free(session, None, new_rc_sn, row.id)
                     row.rc_sn = new_rc_sn
-            self._audit(
+            records.audit(
                 session,
                 "replacement",
                 product.aircraft_sn,
@@ -348,7 +331,7 @@ class Store:
     def audit_trail(self, serial: str) -> list[AuditEntry]:
         """Every audited event for the product, oldest first."""
         with self._tx() as session:
-            row = self._product_row(session, serial)
+            row = records.product_row(session, serial)
             serials = {row.aircraft_sn} | {
                 r.replaced_sn
                 for r in session.scalars(select(ReplacementRow).where(ReplacementRow.product_id == row.id))
@@ -372,243 +355,3 @@ class Store:
                 )
                 for a in rows
             ]
-
-    # ------------------------------------------------------------------ internals
-
-    def _issue_window(
-        self, session: Session, serial: str, source: str, reference: str, now: datetime
-    ) -> Window:
-        row = self._product_row(session, serial, lock=True)
-        known = session.scalar(
-            select(WindowReferenceRow).where(
-                WindowReferenceRow.source == source, WindowReferenceRow.reference == reference
-            )
-        )
-        if known is not None:
-            window_row = session.get_one(WindowRow, known.window_id)
-            if window_row.product_id != row.id:
-                raise InvalidInput(f"{source} {reference!r} already opened a window for another product")
-            return _window(window_row, row.aircraft_sn, now)
-        stale = session.scalars(
-            select(WindowRow).where(
-                WindowRow.product_id == row.id,
-                WindowRow.status == "open",
-                WindowRow.expires_at < now,
-            )
-        ).all()
-        for old in stale:
-            old.status = "expired"
-            self._audit(
-                session,
-                "window_expired",
-                row.aircraft_sn,
-                now,
-                f"Purchase window {old.id} ({old.reference}) expired unused at {old.expires_at}.",
-                detail={"window_id": old.id},
-            )
-        session.flush()
-        open_row = session.scalar(
-            select(WindowRow).where(WindowRow.product_id == row.id, WindowRow.status == "open")
-        )
-        if open_row is None:
-            hours = get_catalogue().policy.purchase_window_hours
-            open_row = WindowRow(
-                product_id=row.id,
-                source=source,
-                reference=reference,
-                issued_at=now,
-                expires_at=now + timedelta(hours=hours),
-                status="open",
-            )
-            session.add(open_row)
-            session.flush()
-            self._audit(
-                session,
-                "window_issued",
-                row.aircraft_sn,
-                now,
-                f"Passed {source.replace('_', ' ')} ({reference}): purchase window "
-                f"{open_row.id} open for {hours} h, until {open_row.expires_at.isoformat()}.",
-                allowed=True,
-                detail={"window_id": open_row.id, "source": source, "reference": reference},
-            )
-        else:
-            self._audit(
-                session,
-                "window_reused",
-                row.aircraft_sn,
-                now,
-                f"{source.replace('_', ' ')} ({reference}) passed while window {open_row.id} "
-                f"is open: that window is kept, until {open_row.expires_at.isoformat()}.",
-                allowed=True,
-                detail={"window_id": open_row.id, "source": source, "reference": reference},
-            )
-        session.add(
-            WindowReferenceRow(source=source, reference=reference, window_id=open_row.id, created_at=now)
-        )
-        session.flush()
-        return _window(open_row, row.aircraft_sn, now)
-
-    def _product_row(self, session: Session, serial: str, lock: bool = False) -> ProductRow:
-        query = select(ProductRow).where(or_(ProductRow.aircraft_sn == serial, ProductRow.rc_sn == serial))
-        if lock:
-            query = query.with_for_update()
-        rows = session.scalars(query).all()
-        if not rows:
-            try:
-                check_serial(serial)
-            except ValueError as exc:
-                raise InvalidInput(str(exc)) from exc
-            raise UnknownProduct(f"no product record with serial {serial}")
-        # An aircraft serial wins over an RC serial that happens to be equal.
-        return next((r for r in rows if r.aircraft_sn == serial), rows[0])
-
-    def _relevant_window(self, session: Session, row: ProductRow, now: datetime) -> Window | None:
-        """The latest window issued at or before ``now`` (open, used or expired)."""
-        window_row = session.scalar(
-            select(WindowRow)
-            .where(WindowRow.product_id == row.id, WindowRow.issued_at <= now)
-            .order_by(WindowRow.issued_at.desc(), WindowRow.id.desc())
-            .limit(1)
-        )
-        return _window(window_row, row.aircraft_sn, now) if window_row else None
-
-    def _check_free(
-        self, session: Session, aircraft_sn: str | None, rc_sn: str | None, own_id: int | None
-    ) -> None:
-        if aircraft_sn:
-            other = session.scalar(select(ProductRow).where(ProductRow.aircraft_sn == aircraft_sn))
-            if other is not None and other.id != own_id:
-                raise InvalidInput(f"product {aircraft_sn} is already recorded")
-        if rc_sn:
-            other = session.scalar(select(ProductRow).where(ProductRow.rc_sn == rc_sn))
-            if other is not None and other.id != own_id:
-                raise InvalidInput(f"RC {rc_sn} is already bound to aircraft {other.aircraft_sn}")
-
-    def _insert_product(self, session: Session, product: ProductIn, now: datetime) -> ProductRow:
-        info = get_catalogue().model(product.model)
-        sn = product.aircraft_sn
-        if product.activated_at is not None and product.activated_at > now:
-            raise InvalidInput(f"{sn}: activation time {product.activated_at.isoformat()} is in the future")
-        if info.category == "aircraft" and not product.rc_sn:
-            raise InvalidInput(f"{sn}: an aircraft needs the serial of its bound RC")
-        for rep in product.replacements:
-            if rep.at > now:
-                raise InvalidInput(f"{sn}: replacement time {rep.at.isoformat()} is in the future")
-        self._check_free(session, sn, product.rc_sn, None)
-        row = ProductRow(
-            aircraft_sn=sn,
-            rc_sn=product.rc_sn,
-            model=info.name,
-            category=info.category,
-            region=product.region,
-            activated_at=product.activated_at,
-            created_at=now,
-        )
-        session.add(row)
-        session.flush()
-        for plan_in in product.plans:
-            end = plan_in.end or plan_end(plan_in.kind, plan_in.start)
-            if end <= plan_in.start:
-                raise InvalidInput(f"{sn}: a {plan_in.kind} plan ends before it starts")
-            plan = Plan(
-                kind=plan_in.kind,
-                start=plan_in.start,
-                end=end,
-                region=plan_in.region or product.region,
-            )
-            self._insert_plan(session, row.id, plan, now)
-        for rep in product.replacements:
-            session.add(
-                ReplacementRow(
-                    product_id=row.id,
-                    kind=rep.kind,
-                    occurred_at=rep.at,
-                    replaced_sn=rep.replaced_sn,
-                )
-            )
-        self._audit(
-            session,
-            "product_added",
-            sn,
-            now,
-            f"Product {sn} ({info.name}, {product.region}) recorded.",
-        )
-        session.flush()
-        return row
-
-    @staticmethod
-    def _insert_plan(session: Session, product_id: int, plan: Plan, now: datetime) -> None:
-        session.add(
-            PlanRow(
-                product_id=product_id,
-                kind=plan.kind,
-                starts_at=plan.start,
-                ends_at=plan.end,
-                region=plan.region,
-                source=plan.source,
-                window_id=plan.window_id,
-                created_at=now,
-            )
-        )
-        session.flush()
-
-    @staticmethod
-    def _load(session: Session, row: ProductRow) -> Product:
-        plans = session.scalars(
-            select(PlanRow).where(PlanRow.product_id == row.id).order_by(PlanRow.starts_at, PlanRow.id)
-        )
-        replacements = session.scalars(
-            select(ReplacementRow)
-            .where(ReplacementRow.product_id == row.id)
-            .order_by(ReplacementRow.occurred_at, ReplacementRow.id)
-        )
-        return Product(
-            aircraft_sn=row.aircraft_sn,
-            rc_sn=row.rc_sn,
-            model=row.model,
-            category=row.category,
-            region=row.region,
-            activated_at=row.activated_at,
-            plans=[
-                Plan(
-                    kind=p.kind,
-                    start=p.starts_at,
-                    end=p.ends_at,
-                    region=p.region,
-                    source=p.source,
-                    window_id=p.window_id,
-                )
-                for p in plans
-            ],
-            replacements=[
-                Replacement(kind=r.kind, at=r.occurred_at, replaced_sn=r.replaced_sn) for r in replacements
-            ],
-        )
-
-    @staticmethod
-    def _audit(
-        session: Session,
-        action: str,
-        aircraft_sn: str,
-        at: datetime,
-        message: str,
-        *,
-        allowed: bool | None = None,
-        rule: str | None = None,
-        code: str | None = None,
-        detail: dict[str, Any] | None = None,
-    ) -> None:
-        session.add(
-            AuditRow(
-                at=at,
-                recorded_at=utc_now(),
-                action=action,
-                aircraft_sn=aircraft_sn,
-                allowed=allowed,
-                rule=rule,
-                code=str(code) if code is not None else None,
-                message=message,
-                detail=detail,
-            )
-        )

@@ -1,7 +1,7 @@
 """Database tables of the eligibility core (SQLAlchemy 2, SQLite and PostgreSQL).
 
 Table names carry an ``eligibility_`` prefix because the store may share a database with
-other packages (``DATABASE_URL``); this metadata is the only one ``create_all`` touches.
+other packages (``DATABASE_URL``); the migrations in ``eligibility/migrations`` build them.
 
 The one-open-window-per-product rule is a *partial unique index* on windows whose status is
 ``open``; both SQLite and PostgreSQL enforce it, so two workers racing to issue a window for
@@ -59,15 +59,6 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     """Declarative base holding only the eligibility tables."""
-
-
-class SchemaVersion(Base):
-    """One row per applied schema version (see ``eligibility.schema``)."""
-
-    __tablename__ = "eligibility_schema_version"
-
-    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    applied_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class ProductRow(Base):

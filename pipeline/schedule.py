@@ -65,17 +65,33 @@ def _window(width: int, height: int) -> np.ndarray:
     return cv2.createHanningWindow((width, height), cv2.CV_32F)
 
 
-def vertical_shift(prev: np.ndarray, cur: np.ndarray) -> float:
-    h, w = cur.shape
-    # The middle of the picture: top and side bars are overlays that do not move with it.
-    a = prev[int(h * 0.18) : int(h * 0.85), int(w * 0.2) : int(w * 0.8)].astype(np.float32)
-    b = cur[int(h * 0.18) : int(h * 0.85), int(w * 0.2) : int(w * 0.8)].astype(np.float32)
+MIN_TILT_SHIFT = 0.3  # thumbnail rows: less is noise, not a tilt
+STRIP_RESPONSE = 0.3  # a half of the window must correlate this clearly to speak for the picture
+
+
+def _shift(a: np.ndarray, b: np.ndarray, min_response: float) -> float:
+    a, b = a.astype(np.float32), b.astype(np.float32)
     if a.std() < 2 or b.std() < 2:
         return 0.0
     (_dx, dy), response = cv2.phaseCorrelate(a, b, _window(a.shape[1], a.shape[0]))
-    if response < 0.2:
-        return 0.0
-    return float(dy)
+    return float(dy) if response >= min_response else 0.0
+
+
+def vertical_shift(prev: np.ndarray, cur: np.ndarray) -> float:
+    h, w = cur.shape
+    # The middle of the picture: top and side bars are overlays that do not move with it.
+    rows, cols = slice(int(h * 0.18), int(h * 0.85)), slice(int(w * 0.2), int(w * 0.8))
+    dy = _shift(prev[rows, cols], cur[rows, cols], 0.2)
+    if abs(dy) >= MIN_TILT_SHIFT:
+        return dy
+    # A still overlay across the middle (a warning banner) pins the whole window at zero: the
+    # picture above or below it may still be moving.
+    mid = (rows.start + rows.stop) // 2
+    for part in (slice(rows.start, mid), slice(mid, rows.stop)):
+        moved = _shift(prev[part, cols], cur[part, cols], STRIP_RESPONSE)
+        if abs(moved) >= MIN_TILT_SHIFT:
+            return moved
+    return dy
 
 
 def onset(samples: list[Sample], current: Sample) -> float:

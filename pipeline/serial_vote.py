@@ -7,9 +7,12 @@ The reads of one frame first agree among themselves (one vote per frame and posi
 re-reads of one frame share its compression noise), then the frames vote per position. A
 character that differs from the product record is a proven difference only when at least two
 frames read it the same way with high confidence, no read at all gave the record's character
-there with confidence, and the two are not look-alikes (B/8, S/5, ...: fonts make those
-confusions systematic, so agreeing frames prove nothing); anything less is a doubt for a
-reviewer, never a rejection and never an approval.
+there with confidence, and the two are not look-alikes (B/8, S/5, Q/0, ...: fonts and the
+reader's own context make those confusions systematic, so agreeing frames prove nothing, not
+even where the same character elsewhere in the serial reads right: "VS5E" reads "VSSE" every
+time while the "5" of "1581" reads true). A serial read as the record everywhere but at one or
+two such confusable positions matches; anything else unsure is a doubt for a reviewer, never
+a rejection and never an approval.
 
 Reads are aligned by position among reads of the length most frames saw: both serial formats
 carry their length (CTA-2063-A in its length character, the older ones are always 14), so a
@@ -27,6 +30,10 @@ from pipeline import serials
 HIGH_CONFIDENCE = 70.0  # a read (or symbol) at or above this counts as a confident reading
 MIN_FRAMES_TO_ACCUSE = 2
 DOMINANCE = 3  # a proven difference: read this many times as often as the record's character
+# Positions allowed to be within OCR confusion of the record (a look-alike pair, or read both
+# ways) in a serial whose every other position was read as the record says: a serial of
+# another product differs in many places, and a near-twin differs consistently (proof).
+MAX_SOFT = 2
 
 
 class Outcome(StrEnum):
@@ -167,7 +174,9 @@ def fuse(reads: list[Reading], expected: str | None = None, exclude: tuple[str, 
         return Decision(value, Outcome.UNSURE, (), tuple(range(length)), frames, (), votes)
     differing: list[int] = []
     doubtful: list[int] = []
+    soft: list[int] = []  # positions where the reads are within OCR confusion of the record
     proof: set[int] = set()
+
     for p, (got, rec) in enumerate(zip(value, want, strict=True)):
         sure = confident[p]
         if got == rec:
@@ -175,23 +184,22 @@ def fuse(reads: list[Reading], expected: str | None = None, exclude: tuple[str, 
                 doubtful.append(p)  # one unsure read is no positive evidence
             continue
         for_got, for_rec = len(sure.get(got, ())), votes[p].get(rec, 0)
+        agreed = for_got >= MIN_FRAMES_TO_ACCUSE and for_got >= DOMINANCE * for_rec and rec not in any_sure[p]
         lookalike = frozenset((got, rec)) in serials.AMBIGUOUS_PAIRS
-        if lookalike and rec in any_sure[p]:
-            continue  # read both ways, the record's way with confidence: a font's confusion
-        if (
-            for_got >= MIN_FRAMES_TO_ACCUSE
-            and for_got >= DOMINANCE * for_rec
-            and rec not in any_sure[p]
-            and not lookalike
-        ):
+        if rec in any_sure[p]:
+            soft.append(p)  # the record's character read with confidence too: noise either way
+        elif agreed and not lookalike:
             differing.append(p)
             proof |= sure[got]
+        elif lookalike:
+            soft.append(p)  # a font's confusion this recording cannot resolve
         else:
             doubtful.append(p)
     if differing:
         outcome = Outcome.MISMATCH
-    elif doubtful:
+    elif doubtful or len(soft) > MAX_SOFT:
         outcome = Outcome.UNSURE
+        doubtful = sorted(doubtful + soft)
     else:
         outcome = Outcome.MATCH
     return Decision(value, outcome, tuple(differing), tuple(doubtful), frames, tuple(sorted(proof)), votes)

@@ -16,7 +16,8 @@ from enum import StrEnum
 CTA_CHARS = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 _LENGTH_CODES = {c: i for i, c in enumerate("123456789ABCDEF", start=1)}
 _CERTAIN = str.maketrans({"O": "0", "I": "1"})
-AMBIGUOUS_PAIRS = {frozenset(p) for p in ("B8", "S5", "Z2", "G6", "D0", "T7", "L1", "A4")}
+# Q loses its tail at low resolution and reads as O, which the format turns into 0.
+AMBIGUOUS_PAIRS = {frozenset(p) for p in ("B8", "S5", "Z2", "G6", "D0", "T7", "L1", "A4", "Q0")}
 _NON_ALNUM = re.compile(r"[^A-Z0-9]")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cli_run import vidverify
+from tests.support.cli_run import vidverify
 
 
 def test_doctor_finds_every_piece_and_creates_nothing(tmp_path: Path) -> None:

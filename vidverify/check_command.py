@@ -2,7 +2,10 @@
 
 Exit status: 0 approved, 1 rejected, 3 needs_review, 2 bad usage. When the claimed product is in
 the eligibility store, the RC SN and model come from its record when not given, and an approval
-opens the 72-hour purchase window there.
+opens the 72-hour purchase window there, through the same hand-off as the queue's
+(``workers.handoff.open_window``), referenced by the recording's SHA-256: checking the same
+file again finds the same window. A window the store refuses (the same recording already
+opened one for another product) is said on stderr; the exit status stays the verdict's.
 """
 
 from __future__ import annotations
@@ -144,18 +147,20 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         report = analyse_file(path, claim, evidence_dir=args.evidence_dir, progress=bar, source=args.source)
 
-    window_text = None
+    window = None
     if report.verdict is Verdict.APPROVED and store is not None and product is not None:
-        window = store.issue_window(
-            args.aircraft_sn,
-            "video_verification",
-            f"video:{report.video.sha256}",
-            datetime.now(UTC),
-        )
-        window_text = f"purchase window open until {window.expires_at.isoformat()}"
+        from workers.handoff import HandoffRefused, open_window, recording_reference
+
+        try:
+            window = open_window(
+                store, product.aircraft_sn, recording_reference(report.video.sha256), datetime.now(UTC)
+            )
+        except HandoffRefused as exc:
+            print(f"vidverify check: {exc}", file=sys.stderr)
+    window_text = f"purchase window open until {window.expires_at.isoformat()}" if window else None
     if args.json:
         data = report.model_dump(mode="json")
-        if window_text:
+        if window is not None:
             data["window_expires_at"] = window.expires_at.isoformat()
         import json
 

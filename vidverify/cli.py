@@ -19,6 +19,7 @@ from collections.abc import Sequence
 COMMAND_MODULES = {
     "vidverify.doctor": ("doctor",),
     "vidverify.check_command": ("check",),
+    "vidverify.db_command": ("db",),
     "eligibility.cli": ("products", "eligibility", "purchase"),
     "workers.cli": ("submit", "worker", "status", "reap", "notify", "health", "requeue"),
     "web.cli": ("serve", "tokens", "users"),

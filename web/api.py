@@ -16,7 +16,7 @@ from web.ratelimit import RateLimiter
 from web.settings import WebSettings
 from web.tokens import ApiClient, check_token
 from workers.emails import normalise_email
-from workers.models import SubmissionView
+from workers.models import State, SubmissionView, Verdict
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +45,10 @@ class SubmissionIn(BaseModel):
 
 class SubmissionOut(BaseModel):
     id: int
-    state: str
+    state: State
     gimbal_sn: str | None = Field(default=None, description="as posted, for handheld gimbals")
-    verdict: str | None = Field(description="the reviewer's verdict if there is one, else the machine's")
-    machine_verdict: str | None
+    verdict: Verdict | None = Field(description="the reviewer's verdict if there is one, else the machine's")
+    machine_verdict: Verdict | None
     reasons: list[str]
     window_expires_at: datetime | None = Field(description="set once the 72 h purchase window is open")
     created_at: datetime
@@ -60,14 +60,14 @@ class SubmissionOut(BaseModel):
         return cls(
             id=view.id,
             gimbal_sn=gimbal_sn,
-            state=view.state.value,
-            verdict=view.review_verdict or view.verdict,
+            state=view.state,
+            verdict=view.effective_verdict,
             machine_verdict=view.verdict,
             reasons=view.reasons,
             window_expires_at=view.window_expires_at,
             created_at=view.created_at,
             updated_at=view.updated_at,
-            error=view.last_error if view.state.value == "failed" else None,
+            error=view.last_error if view.state == State.FAILED else None,
         )
 
 
@@ -131,26 +131,17 @@ Client = Annotated[ApiClient, Depends(api_client)]
         401: {"description": "no or unknown token"},
         422: {"description": "invalid body, refused link, or unknown product"},
         429: {"description": "rate limit exceeded"},
+        503: {"description": "the link cannot be checked now (its host does not resolve)"},
     },
 )
 def create_submission(body: SubmissionIn, request: Request, client: Client) -> SubmissionOut:
     """Queue a recording for verification. Posting the same link for the same aircraft
     again returns the existing submission (same id), nothing is queued twice."""
     settings: WebSettings = request.app.state.settings
-    from pipeline.fetch import FetchError, FetchPolicy, validate_url
-
-    try:
-        url = validate_url(body.youtube_url, FetchPolicy.from_env())
-    except FetchError as exc:
-        if not exc.permanent:
-            raise HTTPException(
-                status.HTTP_503_SERVICE_UNAVAILABLE, detail=f"cannot check the link now: {exc.message}"
-            ) from exc
-        raise _problem("youtube_url", f"video link refused: {exc.message}", "url_refused") from exc
     try:
         view = submissions.submit(
             settings,
-            url,
+            body.youtube_url,
             body.aircraft_sn,
             model=body.model,
             owner_name=body.owner_name,
@@ -158,12 +149,16 @@ def create_submission(body: SubmissionIn, request: Request, client: Client) -> S
             rc_sn=body.rc_sn,
             client_id=client.id,
         )
+    except submissions.LinkUnchecked as exc:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(exc)) from exc
+    except submissions.LinkRefused as exc:
+        raise _problem("youtube_url", str(exc), "url_refused") from exc
     except submissions.SubmissionError as exc:
         message = str(exc)
         field = next((f for key, f in _ERROR_FIELDS if key in message), "body")
         raise _problem(field, message, "submission_refused") from exc
     intake.record(settings, view.id, client.id, body.gimbal_sn)
-    log.info("client %s submitted %s: submission %s", client.name, url, view.id)
+    log.info("client %s submitted %s: submission %s", client.name, view.source, view.id)
     return SubmissionOut.from_view(view, body.gimbal_sn)
 
 

@@ -12,9 +12,15 @@ from web.settings import WebSettings
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from vidverify.migrate import SchemaMismatch, startup
     from web.app import create_app
 
     settings = WebSettings.from_env()
+    try:
+        startup(settings.database_url)  # upgrade (or check) every schema before serving
+    except SchemaMismatch as exc:
+        print(f"vidverify serve: {exc}", file=sys.stderr)
+        return 1
     uvicorn.run(create_app(settings), **uvicorn_options(settings, args))
     return 0
 

@@ -27,10 +27,12 @@ PAGE_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
     "media-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
-# The API documentation page (when enabled) loads Swagger UI from its CDN with an inline script.
+# /docs and /redoc (only with VIDVERIFY_WEB_PUBLIC_DOCS): their assets come from this site
+# (fastapi-offline), but Swagger UI starts from one inline script and ReDoc runs its search in
+# a blob: worker. Nothing from elsewhere (ReDoc's "powered by" logo stays out).
 DOCS_CSP = (
     "default-src 'self'; script-src 'self' 'unsafe-inline'; "
-    "style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; "
+    "style-src 'self' 'unsafe-inline'; img-src 'self' data:; worker-src 'self' blob:; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 )
 HEADERS = [

@@ -20,7 +20,7 @@ from web.auth import SessionUser, check_csrf, reviewer_or_operator
 from web.pages import render
 from web.params import FrameIndex, OptionalId, SubmissionId
 from web.settings import WebSettings
-from workers.models import State, SubmissionView
+from workers.models import SubmissionView, Verdict
 
 router = APIRouter(prefix="/review", tags=["review"], include_in_schema=False)
 Reviewer = Annotated[SessionUser, Depends(reviewer_or_operator)]
@@ -38,7 +38,7 @@ def _load(request: Request, submission_id: int) -> SubmissionView:
 
 
 def awaiting(view: SubmissionView) -> bool:
-    return view.state == State.DECIDED and view.verdict == "needs_review"
+    return view.awaiting_review
 
 
 def next_case(settings: WebSettings, user: SessionUser, after: int | None = None) -> int | None:
@@ -165,7 +165,7 @@ def decide(
     check_csrf(user, settings, csrf)
     view = _load(request, submission_id)
     form = {"reason": reason, "comment": comment}
-    if verdict == "rejected" and not reason:
+    if verdict == Verdict.REJECTED and not reason:
         return case_page(request, user, view, 422, error="Choose a reason to reject.", form=form)
     claim = claims.get(settings, submission_id)
     if awaiting(view) and claim is not None and not claim.held_by(user.name):

@@ -18,10 +18,12 @@ from sqlalchemy import func, or_, select
 from web.settings import WebSettings
 from workers import service
 from workers.db import add_event, get_database, utc_now
-from workers.models import State, SubmissionRow, SubmissionView
-from workers.service import NotFound, SubmissionError
+from workers.models import State, SubmissionRow, SubmissionView, Verdict
+from workers.service import LinkRefused, LinkUnchecked, NotFound, SubmissionError
 
 __all__ = [
+    "LinkRefused",
+    "LinkUnchecked",
     "NotFound",
     "SubmissionError",
     "Stats",
@@ -49,9 +51,10 @@ def submit(
     rc_sn: str | None = None,
     client_id: int | None = None,
 ) -> SubmissionView:
-    """Store and queue (or find the same) submission; ``SubmissionError`` when refused. The
-    same link and aircraft posted again by the same client is the same submission; by another
-    client, another one (ids are never shared between clients)."""
+    """Store and queue (or find the same) submission; ``SubmissionError`` when refused
+    (the workers validate the link: ``LinkRefused``, ``LinkUnchecked``). The same link and
+    aircraft posted again by the same client is the same submission; by another client,
+    another one (ids are never shared between clients)."""
     return service.submit(
         youtube_url,
         aircraft_sn,
@@ -162,7 +165,7 @@ def review_queue(settings: WebSettings, limit: int = 200) -> list[SubmissionView
     """Submissions waiting for a person, oldest decision first."""
     query = (
         select(SubmissionRow)
-        .where(SubmissionRow.state == State.DECIDED.value, SubmissionRow.verdict == "needs_review")
+        .where(SubmissionRow.awaiting_review)
         .order_by(SubmissionRow.decided_at.asc(), SubmissionRow.id.asc())
         .limit(limit)
     )
@@ -173,7 +176,7 @@ def failed(settings: WebSettings, limit: int = 50) -> list[SubmissionView]:
     """Failed submissions, most recent first (the dashboard offers to requeue them)."""
     query = (
         select(SubmissionRow)
-        .where(SubmissionRow.state == State.FAILED.value)
+        .where(SubmissionRow.state == State.FAILED)
         .order_by(SubmissionRow.updated_at.desc())
         .limit(limit)
     )
@@ -215,14 +218,14 @@ class Period:
     label: str
     received: int = 0
     decided: int = 0
-    verdicts: dict[str, int] = field(default_factory=dict)  # machine verdict -> count
-    reviews: dict[str, int] = field(default_factory=dict)  # reviewer verdict -> count
+    verdicts: dict[Verdict, int] = field(default_factory=dict)  # machine verdict -> count
+    reviews: dict[Verdict, int] = field(default_factory=dict)  # reviewer verdict -> count
     failed: int = 0
 
 
 @dataclass
 class Stats:
-    states: dict[str, int]
+    states: dict[State, int]
     periods: list[Period]
     # stage -> (p50 ms, p95 ms, samples) over the last day
     latency: dict[str, tuple[float | None, float | None, int]]
@@ -230,7 +233,6 @@ class Stats:
     oldest_review: datetime | None
 
 
-VERDICTS = ("approved", "rejected", "needs_review")
 STAGES = ("fetch", "analyse", "queue_wait", "total")
 
 
@@ -255,17 +257,15 @@ def stats(settings: WebSettings, now: datetime | None = None) -> Stats:
                 SubmissionRow.durations,
             ).where(SubmissionRow.updated_at >= day_ago)
         ).all()
-        waiting_filter = (
-            SubmissionRow.state == State.DECIDED.value,
-            SubmissionRow.verdict == "needs_review",
-        )
         oldest = s.scalar(
             select(SubmissionRow.decided_at)
-            .where(*waiting_filter)
+            .where(SubmissionRow.awaiting_review)
             .order_by(SubmissionRow.decided_at.asc())
             .limit(1)
         )
-        waiting = s.scalar(select(func.count()).select_from(SubmissionRow).where(*waiting_filter))
+        waiting = s.scalar(
+            select(func.count()).select_from(SubmissionRow).where(SubmissionRow.awaiting_review)
+        )
     periods = [Period("last hour"), Period("last day")]
     samples: dict[str, list[float]] = {stage: [] for stage in STAGES}
     for r in recent:
@@ -277,7 +277,7 @@ def stats(settings: WebSettings, now: datetime | None = None) -> Stats:
                 period.verdicts[r.verdict] = period.verdicts.get(r.verdict, 0) + 1
             if r.reviewed_at and r.reviewed_at >= since and r.review_verdict:
                 period.reviews[r.review_verdict] = period.reviews.get(r.review_verdict, 0) + 1
-            if r.state == State.FAILED.value and r.updated_at >= since:
+            if r.state == State.FAILED and r.updated_at >= since:
                 period.failed += 1
         if r.decided_at and r.decided_at >= day_ago:
             durations = r.durations or {}

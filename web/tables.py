@@ -2,7 +2,7 @@
 the workers' tables.
 
 They live in the same database and use the workers' engine (one pool per process, the same
-SQLite locking recipe); the tables are created on first use.
+SQLite locking recipe); their migrations (``web/migrations``) run on first use.
 """
 
 from __future__ import annotations
@@ -93,11 +93,14 @@ def read_sessions(database_url: str) -> sessionmaker[Session]:
 
 
 def sessions(database_url: str) -> sessionmaker[Session]:
-    """A session factory on the workers' engine, with the web tables created once per engine."""
+    """A session factory on the workers' engine, with the web tables at head (once per engine)."""
     db = get_database(database_url)
     factory = getattr(db, "_web_sessions", None)
     if factory is None:
-        WebBase.metadata.create_all(db.engine)
+        from vidverify.migrate import ensure
+        from web.migrations import HISTORY
+
+        ensure(db.engine, HISTORY)
         factory = sessionmaker(db.engine, expire_on_commit=False)
         db._web_sessions = factory  # type: ignore[attr-defined]
     return factory

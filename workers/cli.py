@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from workers import notify, reaper, service
 from workers.config import Settings
-from workers.models import Stage, SubmissionView
+from workers.models import RUNNING_STATES, Stage, State, SubmissionView
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -70,10 +70,17 @@ def _stages(text: str) -> list[Stage]:
 
 
 def _worker(args: argparse.Namespace) -> int:
+    from vidverify.migrate import SchemaMismatch, startup
     from workers.runner import run_worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    return run_worker(_stages(args.queues), burst=args.burst, name=args.name)
+    stages = _stages(args.queues)
+    try:
+        startup(Settings.from_env().database_url)  # upgrade (or check) every schema first
+    except SchemaMismatch as exc:
+        print(f"vidverify worker: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    return run_worker(stages, burst=args.burst, name=args.name)
 
 
 def _describe(view: SubmissionView) -> str:
@@ -85,7 +92,7 @@ def _describe(view: SubmissionView) -> str:
         f"  source:   {view.source}",
         f"  product:  aircraft {view.aircraft_sn}, RC {view.rc_sn}, {view.model or '?'}",
     ]
-    if view.progress is not None and view.state.value in ("fetching", "analysing"):
+    if view.progress is not None and view.state in RUNNING_STATES:
         lines.append(f"  progress: {view.progress:.0%}")
     if view.review_verdict:
         lines.append(f"  review:   {view.review_verdict} by {view.reviewer}")
@@ -105,7 +112,7 @@ def _status(args: argparse.Namespace) -> int:
         print(json.dumps(data, indent=2))
     else:
         print(_describe(view))
-    return EXIT_FAILED if view.state.value == "failed" else EXIT_OK
+    return EXIT_FAILED if view.state == State.FAILED else EXIT_OK
 
 
 def _reap(args: argparse.Namespace) -> int:

@@ -1,4 +1,4 @@
-"""Database access for the workers: one engine per process, tables created on first use.
+"""Database access for the workers: one engine per process, schema brought to head on first use.
 
 RQ forks a work horse per job; a pooled connection inherited across ``fork`` would be
 shared by two processes and corrupt both sessions. ``get_database`` therefore keys its
@@ -15,11 +15,13 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from vidverify.migrate import ensure
 from workers import forksafe
-from workers.models import Base, EventRow
+from workers.migrations import HISTORY
+from workers.models import EventRow
 
 READ_ONLY = "vidverify_read_only"
 
@@ -59,11 +61,8 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = _make_engine(url)
-        with self.engine.begin() as conn:
-            if self.engine.dialect.name == "postgresql":
-                # Workers starting together would race on CREATE TABLE; serialise them.
-                conn.execute(text("SELECT pg_advisory_xact_lock(720417)"))
-            Base.metadata.create_all(conn)
+        # The workers' migrations (workers/migrations), under vidverify.migrate's lock.
+        ensure(self.engine, HISTORY)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.read_engine = self.engine.execution_options(**{READ_ONLY: True})
         self._read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)

@@ -12,11 +12,12 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, field_validator
 from sqlalchemy import (
     JSON,
+    ColumnElement,
     DateTime,
     Float,
     ForeignKey,
@@ -25,8 +26,31 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    and_,
+    func,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from pipeline.models import Verdict
+
+__all__ = [
+    "ACTIVE_STATES",
+    "AWAITING_REVIEW",
+    "REVIEW_VERDICTS",
+    "RUNNING_STATES",
+    "EventRow",
+    "OutboxRow",
+    "Stage",
+    "State",
+    "SubmissionRow",
+    "SubmissionView",
+    "Verdict",
+    "awaiting_review",
+    "effective_verdict",
+]
+
+E = TypeVar("E", bound=StrEnum)
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -47,6 +71,24 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class EnumText(TypeDecorator[E], Generic[E]):
+    """A ``StrEnum`` stored as its plain string value (the same VARCHAR as before, no database
+    enum type to migrate), read back as the enum member, so rows compare with members."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[E], length: int) -> None:
+        super().__init__(length)
+        self.enum = enum
+
+    def process_bind_param(self, value: E | str | None, dialect: Any) -> str | None:
+        return None if value is None else self.enum(value).value  # an unknown value: ValueError
+
+    def process_result_value(self, value: str | None, dialect: Any) -> E | None:
+        return None if value is None else self.enum(value)
 
 
 class State(StrEnum):
@@ -71,6 +113,31 @@ class Stage(StrEnum):
 # States in which a job is (or should be) working on the submission: the reaper's concern.
 ACTIVE_STATES = (State.RECEIVED, State.QUEUED, State.FETCHING, State.ANALYSING)
 RUNNING_STATES = (State.FETCHING, State.ANALYSING)
+# What a person may decide on a flagged submission.
+REVIEW_VERDICTS = (Verdict.APPROVED, Verdict.REJECTED)
+
+# The two predicates below are written once, as data, and read both ways: in Python on a row
+# or a view, and as SQL through the hybrid properties of ``SubmissionRow`` (queries filter on
+# them). A test evaluates both over every combination and expects the same answers.
+
+# The verdict that counts: the first of these columns that is set (a person overrides the machine).
+VERDICT_PRECEDENCE = ("review_verdict", "verdict")
+# Waiting for a person: the machine decided, and its verdict was "needs review".
+AWAITING_REVIEW: dict[str, StrEnum] = {"state": State.DECIDED, "verdict": Verdict.NEEDS_REVIEW}
+
+
+def effective_verdict(submission: Any) -> Verdict | None:
+    """The reviewer's verdict if there is one, else the machine's (a row or a view)."""
+    for name in VERDICT_PRECEDENCE:
+        value = getattr(submission, name)
+        if value is not None:
+            return Verdict(value)
+    return None
+
+
+def awaiting_review(submission: Any) -> bool:
+    """True while the submission waits for a person's decision (a row or a view)."""
+    return all(getattr(submission, name) == value for name, value in AWAITING_REVIEW.items())
 
 
 class Base(DeclarativeBase):
@@ -91,8 +158,8 @@ class SubmissionRow(Base):
     owner_name: Mapped[str | None] = mapped_column(String(200))
     owner_email: Mapped[str | None] = mapped_column(String(320))
 
-    state: Mapped[str] = mapped_column(String(20), index=True)
-    stage: Mapped[str | None] = mapped_column(String(10))  # next/current stage while active
+    state: Mapped[State] = mapped_column(EnumText(State, 20), index=True)
+    stage: Mapped[Stage | None] = mapped_column(EnumText(Stage, 10))  # next/current stage while active
     attempts: Mapped[int] = mapped_column(Integer, default=1)
     stage_retries: Mapped[int] = mapped_column(Integer, default=0)  # transient retries, this stage
     job_id: Mapped[str | None] = mapped_column(String(100))
@@ -103,7 +170,7 @@ class SubmissionRow(Base):
 
     video_path: Mapped[str | None] = mapped_column(Text)
     evidence_dir: Mapped[str | None] = mapped_column(Text)
-    verdict: Mapped[str | None] = mapped_column(String(20), index=True)
+    verdict: Mapped[Verdict | None] = mapped_column(EnumText(Verdict, 20), index=True)  # the machine's
     reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
     report_json: Mapped[str | None] = mapped_column(Text)
     durations: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # stage -> ms
@@ -111,7 +178,7 @@ class SubmissionRow(Base):
     window_id: Mapped[int | None] = mapped_column(Integer)
     window_expires_at: Mapped[datetime | None] = mapped_column()
 
-    review_verdict: Mapped[str | None] = mapped_column(String(20))
+    review_verdict: Mapped[Verdict | None] = mapped_column(EnumText(Verdict, 20))
     reviewer: Mapped[str | None] = mapped_column(String(200))
     review_reason: Mapped[str | None] = mapped_column(String(64))
     review_comment: Mapped[str | None] = mapped_column(Text)
@@ -124,6 +191,24 @@ class SubmissionRow(Base):
     heartbeat_at: Mapped[datetime | None] = mapped_column()
     decided_at: Mapped[datetime | None] = mapped_column()
     finished_at: Mapped[datetime | None] = mapped_column()
+
+    @hybrid_property
+    def effective_verdict(self) -> Verdict | None:
+        return effective_verdict(self)
+
+    @effective_verdict.inplace.expression
+    @classmethod
+    def _effective_verdict_sql(cls) -> ColumnElement[Verdict | None]:
+        return func.coalesce(*(getattr(cls, name) for name in VERDICT_PRECEDENCE))
+
+    @hybrid_property
+    def awaiting_review(self) -> bool:
+        return awaiting_review(self)
+
+    @awaiting_review.inplace.expression
+    @classmethod
+    def _awaiting_review_sql(cls) -> ColumnElement[bool]:
+        return and_(*(getattr(cls, name) == value for name, value in AWAITING_REVIEW.items()))
 
 
 class OutboxRow(Base):
@@ -154,9 +239,23 @@ class EventRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     submission_id: Mapped[int] = mapped_column(ForeignKey("wk_submissions.id"), index=True)
     at: Mapped[datetime] = mapped_column()
-    state: Mapped[str] = mapped_column(String(20))
+    state: Mapped[State] = mapped_column(EnumText(State, 20))
     attempt: Mapped[int] = mapped_column(Integer)
     message: Mapped[str] = mapped_column(Text)
+
+
+class ObservationRow(Base):
+    """One measurement taken by a worker where the work happened (``workers/measures.py``):
+    a stage duration, a queue wait, the time from the POST to the verdict, a fetch failure."""
+
+    __tablename__ = "wk_observations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("wk_submissions.id"), index=True)
+    at: Mapped[datetime] = mapped_column()
+    name: Mapped[str] = mapped_column(String(20), index=True)
+    label: Mapped[str] = mapped_column(String(40), default="")  # queue, verdict or failure kind
+    seconds: Mapped[float | None] = mapped_column(Float)
 
 
 class SubmissionView(BaseModel):
@@ -180,14 +279,14 @@ class SubmissionView(BaseModel):
     progress: float | None
     last_error: str | None
     error_kind: str | None
-    verdict: str | None
+    verdict: Verdict | None  # the machine's
     reasons: list[str]
     report: dict[str, Any] | None = None
     evidence_dir: str | None
     durations: dict[str, Any]
     window_id: int | None
     window_expires_at: datetime | None
-    review_verdict: str | None
+    review_verdict: Verdict | None
     reviewer: str | None
     review_reason: str | None
     review_comment: str | None
@@ -214,6 +313,14 @@ class SubmissionView(BaseModel):
         if with_report and row.report_json:
             view.report = json.loads(row.report_json)
         return view
+
+    @property
+    def effective_verdict(self) -> Verdict | None:
+        return effective_verdict(self)
+
+    @property
+    def awaiting_review(self) -> bool:
+        return awaiting_review(self)
 
     @property
     def final(self) -> bool:

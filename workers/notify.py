@@ -19,9 +19,10 @@ from email.message import EmailMessage
 
 from sqlalchemy import or_, select, update
 
+from workers import lifecycle
 from workers.config import Settings
-from workers.db import Database, add_event, get_database, utc_now
-from workers.models import OutboxRow, State, SubmissionRow
+from workers.db import Database, get_database, utc_now
+from workers.models import OutboxRow
 
 log = logging.getLogger(__name__)
 
@@ -117,11 +118,9 @@ def _sent(db: Database, row: OutboxRow) -> None:
             .where(OutboxRow.id == row.id)
             .values(status="sent", sent_at=now, last_error=None)
         )
-        sub = s.get(SubmissionRow, row.submission_id)
-        if sub is not None and sub.state == State.WINDOW_ISSUED.value:
-            sub.state = State.NOTIFIED.value
-            sub.finished_at = sub.updated_at = now
-            add_event(s, sub.id, sub.state, sub.attempts, f"{row.kind} mailed to {row.recipient}")
+        sub = lifecycle.locked(s, row.submission_id)
+        if sub is not None:
+            lifecycle.notified(s, sub, row.kind, row.recipient, now)
 
 
 def _failed(db: Database, row: OutboxRow, settings: Settings, exc: BaseException) -> None:

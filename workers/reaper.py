@@ -20,13 +20,13 @@ from datetime import datetime, timedelta
 
 from redis import Redis
 from rq.job import JobStatus
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from workers import jobs
+from workers import handoff, lifecycle
 from workers.config import Settings
-from workers.db import Database, add_event, get_database, utc_now
-from workers.models import ACTIVE_STATES, OutboxRow, Stage, State, SubmissionRow
-from workers.queues import LIVE_STATUSES, enqueue_stage, job_id, job_status, redis_connection
+from workers.db import Database, get_database, utc_now
+from workers.models import ACTIVE_STATES, RUNNING_STATES, OutboxRow, Stage, State, SubmissionRow, Verdict
+from workers.queues import LIVE_STATUSES, job_status, redis_connection
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ def _lost_reason(row: SubmissionRow, now: datetime, settings: Settings, connecti
     """Why this active submission has nobody working on it, or None if it looks fine."""
     grace = timedelta(seconds=settings.grace_s)
     stale = timedelta(seconds=settings.stale_after_s)
-    if row.state in (State.FETCHING.value, State.ANALYSING.value):
+    if row.state in RUNNING_STATES:
         last = row.heartbeat_at or row.stage_started_at or row.updated_at
         if now - last <= stale:
             return None
@@ -77,54 +77,33 @@ def _lost_reason(row: SubmissionRow, now: datetime, settings: Settings, connecti
     return f"job {row.job_id} is {status.value} but the submission is still {row.state}"
 
 
-def _restart(settings: Settings, db: Database, connection: Redis, row: SubmissionRow, why: str) -> str:
+def _restart(settings: Settings, db: Database, connection: Redis, seen: SubmissionRow, why: str) -> str:
     """Restart one lost submission as a new attempt; 'restarted', 'failed' or 'raced'."""
     now = utc_now()
-    stage = Stage(row.stage or Stage.FETCH.value)
-    if stage == Stage.ANALYSE and row.source_kind == "url" and not row.video_path:
-        stage = Stage.FETCH
-    give_up = row.attempts >= settings.max_attempts
-    values: dict[str, object] = {"updated_at": now, "last_error": why, "error_kind": "lost"}
-    if give_up:
-        values.update(
-            state=State.FAILED.value,
-            finished_at=now,
-            last_error=f"gave up after {row.attempts} attempts; last: {why}",
-        )
-    else:
-        values.update(
-            state=State.QUEUED.value,
-            stage=stage.value,
-            attempts=row.attempts + 1,
-            stage_retries=0,
-            job_id=job_id(settings, row.id, stage, row.attempts + 1),
-            queued_at=now,
-            heartbeat_at=None,
-            progress=None,
-        )
+    restart = None
     with db.tx() as s:
-        result = s.execute(
-            update(SubmissionRow)
-            .where(
-                SubmissionRow.id == row.id,
-                SubmissionRow.attempts == row.attempts,
-                SubmissionRow.state == row.state,
-            )
-            .values(**values)
-        )
-        if result.rowcount == 0:  # type: ignore[attr-defined]
+        row = lifecycle.unchanged(s, seen)
+        if row is None:  # another reaper, or the job itself, moved it on meanwhile
             return "raced"
-        attempt = row.attempts if give_up else row.attempts + 1
-        add_event(
-            s,
-            row.id,
-            str(values["state"]),
-            attempt,
-            f"reaper: {why}" + ("; giving up" if give_up else f"; restarting {stage.value}"),
-        )
-    if give_up:
+        if row.attempts >= settings.max_attempts:
+            lifecycle.fail(s, row, now, f"reaper gave up after {row.attempts} attempts; last: {why}", "lost")
+        else:
+            stage = row.stage or Stage.FETCH
+            if stage == Stage.ANALYSE and row.source_kind == "url" and not row.video_path:
+                stage = Stage.FETCH
+            restart = lifecycle.new_attempt(
+                s,
+                row,
+                settings,
+                stage,
+                now,
+                f"reaper: {why}; restarting {stage.value}",
+                error=why,
+                error_kind="lost",
+            )
+    if restart is None:
         return "failed"
-    enqueue_stage(settings, row.id, stage, row.attempts + 1, connection=connection)
+    restart.send(settings, connection=connection)
     return "restarted"
 
 
@@ -142,7 +121,7 @@ def reap(
     with db.tx() as s:
         rows = s.scalars(
             select(SubmissionRow)
-            .where(SubmissionRow.state.in_([st.value for st in ACTIVE_STATES]))
+            .where(SubmissionRow.state.in_(ACTIVE_STATES))
             .order_by(SubmissionRow.id)
             .limit(BATCH)
         ).all()
@@ -164,20 +143,17 @@ def reap(
 def _finish_handoffs(settings: Settings, db: Database, now: datetime) -> list[int]:
     """Approved submissions whose window or notification was interrupted by a crash."""
     cutoff = now - timedelta(seconds=settings.grace_s)
-    approved = (SubmissionRow.review_verdict == "approved") | (
-        (SubmissionRow.review_verdict.is_(None)) & (SubmissionRow.verdict == "approved")
-    )
     with db.tx() as s:
         no_window = s.scalars(
             select(SubmissionRow.id).where(
-                SubmissionRow.state.in_([State.DECIDED.value, State.REVIEWED.value]),
-                approved,
+                SubmissionRow.state.in_(lifecycle.BEFORE_WINDOW),
+                SubmissionRow.effective_verdict == Verdict.APPROVED,
                 SubmissionRow.updated_at < cutoff,
             )
         ).all()
         no_mail = s.scalars(
             select(SubmissionRow.id).where(
-                SubmissionRow.state == State.WINDOW_ISSUED.value,
+                SubmissionRow.state == State.WINDOW_ISSUED,
                 SubmissionRow.owner_email.is_not(None),
                 SubmissionRow.updated_at < cutoff,
                 ~select(OutboxRow.id).where(OutboxRow.submission_id == SubmissionRow.id).exists(),
@@ -186,7 +162,7 @@ def _finish_handoffs(settings: Settings, db: Database, now: datetime) -> list[in
     done = []
     for sid in [*no_window, *no_mail]:
         try:
-            if jobs.handoff(sid, settings=settings, db=db):
+            if handoff.handoff(sid, settings=settings, db=db):
                 done.append(sid)
         except Exception:
             log.exception("hand-off of submission %s failed; next pass retries", sid)

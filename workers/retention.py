@@ -17,7 +17,7 @@ from sqlalchemy import or_, select
 
 from workers.config import Settings
 from workers.db import add_event, get_database, utc_now
-from workers.models import State, SubmissionRow
+from workers.models import State, SubmissionRow, Verdict
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +34,8 @@ def sweep(settings: Settings, now: datetime | None = None) -> list[int]:
     cutoff = now - timedelta(days=settings.retention_days)
     db = get_database(settings.database_url)
     finished = or_(
-        SubmissionRow.state.in_([s.value for s in FINISHED]),
-        (SubmissionRow.state == State.DECIDED.value) & (SubmissionRow.verdict == "rejected"),
+        SubmissionRow.state.in_(FINISHED),
+        (SubmissionRow.state == State.DECIDED) & (SubmissionRow.verdict == Verdict.REJECTED),
     )
     with db.tx() as s:
         rows = s.scalars(

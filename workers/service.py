@@ -16,27 +16,38 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from workers import jobs
+from workers import handoff, lifecycle
 from workers.config import Settings
 from workers.db import Database, add_event, get_database, utc_now
 from workers.emails import normalise_email
 from workers.models import (
+    REVIEW_VERDICTS,
     EventRow,
     OutboxRow,
     Stage,
     State,
     SubmissionRow,
     SubmissionView,
+    Verdict,
 )
 from workers.queues import enqueue_stage, job_id
 
 log = logging.getLogger(__name__)
 
-REVIEW_VERDICTS = ("approved", "rejected")
+# Where an operator may start a submission again: failed, or stuck before a decision.
+REQUEUEABLE = (State.FAILED, State.RECEIVED, State.QUEUED, State.FETCHING, State.ANALYSING)
 
 
 class SubmissionError(ValueError):
     """The request cannot be accepted as given (bad source, unknown RC serial, ...)."""
+
+
+class LinkRefused(SubmissionError):
+    """The video link is refused by the fetch policy (host, scheme, playlist, private address)."""
+
+
+class LinkUnchecked(SubmissionError):
+    """The video link could not be checked now (its host does not resolve): try again later."""
 
 
 class NotFound(LookupError):
@@ -45,7 +56,7 @@ class NotFound(LookupError):
 
 class EventView(BaseModel):
     at: Any
-    state: str
+    state: State
     attempt: int
     message: str
 
@@ -75,10 +86,13 @@ def _normalise_source(source: str, allow_local: bool) -> tuple[str, str]:
             from pipeline.fetch import FetchError, FetchPolicy, validate_url
         except ImportError:  # the fetch module is not installed: accept, the fetch stage decides
             return source, "url"
+        # The one check of the link on intake (the web layer does not check it again).
         try:
             return validate_url(source, FetchPolicy.from_env()), "url"
         except FetchError as exc:
-            raise SubmissionError(f"video link refused: {exc}") from exc
+            if not exc.permanent:
+                raise LinkUnchecked(f"cannot check the link now: {exc.message}") from exc
+            raise LinkRefused(f"video link refused: {exc.message}") from exc
     if not allow_local:
         raise SubmissionError("a video link (URL) is required; local files only from the CLI")
     path = Path(source).expanduser().resolve()
@@ -103,9 +117,10 @@ def submit(
     returns the existing submission unchanged (nothing queued twice).
 
     RC serial and model default to the eligibility product record of ``aircraft_sn``.
-    Raises ``SubmissionError`` for a refused link, a missing local file (or any local file
-    unless ``allow_local``), an invalid e-mail, or an RC serial that is neither given nor
-    on record.
+    Raises ``SubmissionError`` for a refused link (``LinkRefused``, or ``LinkUnchecked``
+    when it cannot be checked now), a missing local file (or any local file unless
+    ``allow_local``), an invalid e-mail, or an RC serial that is neither given nor on record.
+    The link is validated here, once per call (a DNS look-up of its host).
     """
     settings, db = _ctx(settings)
     aircraft_sn = aircraft_sn.strip().upper()
@@ -126,7 +141,7 @@ def submit(
         if existing is not None:
             return SubmissionView.from_row(existing)
 
-    product = jobs.get_store(settings.database_url).get_product(aircraft_sn)
+    product = handoff.get_store(settings.database_url).get_product(aircraft_sn)
     rc_sn = (rc_sn or "").strip().upper() or (product.rc_sn if product else None)
     model = (model or "").strip() or (product.model if product else None)
     if not rc_sn:
@@ -142,8 +157,8 @@ def submit(
         model=model,
         owner_name=(owner_name or "").strip() or None,
         owner_email=owner_email,
-        state=State.RECEIVED.value,
-        stage=Stage.FETCH.value,
+        state=State.RECEIVED,
+        stage=Stage.FETCH,
         attempts=1,
         stage_retries=0,
         job_id=job_id(settings, 0, Stage.FETCH, 1),  # replaced below once the id is known
@@ -176,13 +191,10 @@ def _enqueue_first(settings: Settings, db: Database, submission_id: int) -> Subm
             row = s.get_one(SubmissionRow, submission_id)
             row.last_error = f"not queued yet: {type(exc).__name__}: {exc}"
             return SubmissionView.from_row(row)
-    now = utc_now()
     with db.tx() as s:
-        row = s.get_one(SubmissionRow, submission_id)
-        if row.state == State.RECEIVED.value and row.attempts == 1:
-            row.state = State.QUEUED.value
-            row.queued_at = row.updated_at = now
-            add_event(s, submission_id, row.state, 1, f"queued {row.job_id}")
+        row = lifecycle.locked(s, submission_id)
+        assert row is not None
+        lifecycle.queued(s, row, utc_now())
         return SubmissionView.from_row(row)
 
 
@@ -197,26 +209,30 @@ def get(submission_id: int, *, settings: Settings | None = None) -> SubmissionVi
 
 
 def list_submissions(
-    state: str | None = None,
-    verdict: str | None = None,
+    state: State | str | None = None,
+    verdict: Verdict | str | None = None,
     limit: int = 100,
     offset: int = 0,
     *,
     settings: Settings | None = None,
 ) -> list[SubmissionView]:
     """Newest first, optionally filtered (e.g. ``verdict="needs_review", state="decided"``
-    is the review queue); reports are left out to keep lists light."""
+    is the review queue); reports are left out to keep lists light. An unknown state or
+    verdict is a ``SubmissionError``."""
     _, db = _ctx(settings)
     query = select(SubmissionRow).order_by(SubmissionRow.id.desc()).limit(limit).offset(offset)
-    if state:
-        query = query.where(SubmissionRow.state == state)
-    if verdict:
-        query = query.where(SubmissionRow.verdict == verdict)
+    try:
+        if state:
+            query = query.where(SubmissionRow.state == State(state))
+        if verdict:
+            query = query.where(SubmissionRow.verdict == Verdict(verdict))
+    except ValueError as exc:
+        raise SubmissionError(str(exc)) from exc
     with db.read() as s:
         return [SubmissionView.from_row(r, with_report=False) for r in s.scalars(query)]
 
 
-def counts(*, settings: Settings | None = None) -> dict[str, int]:
+def counts(*, settings: Settings | None = None) -> dict[State, int]:
     """Submissions per state, for the operations dashboard."""
     _, db = _ctx(settings)
     with db.read() as s:
@@ -240,35 +256,20 @@ def requeue(submission_id: int, *, settings: Settings | None = None) -> Submissi
     Decided submissions are not re-analysed (a person reviews those); ``SubmissionError``.
     """
     settings, db = _ctx(settings)
-    now = utc_now()
     with db.tx() as s:
-        row = s.scalar(select(SubmissionRow).where(SubmissionRow.id == submission_id).with_for_update())
+        row = lifecycle.locked(s, submission_id)
         if row is None:
             raise NotFound(f"no submission {submission_id}")
-        if row.state not in (
-            State.FAILED.value,
-            State.RECEIVED.value,
-            State.QUEUED.value,
-            State.FETCHING.value,
-            State.ANALYSING.value,
-        ):
+        if row.state not in REQUEUEABLE:
             raise SubmissionError(f"submission {submission_id} is {row.state}; nothing to requeue")
-        if row.verdict == "approved" and row.error_kind == "handoff":
+        if row.effective_verdict == Verdict.APPROVED and row.error_kind == "handoff":
             raise SubmissionError("approved already; fix the product record, then run the reaper")
         has_video = bool(row.video_path) and Path(row.video_path).is_file()
         stage = Stage.ANALYSE if has_video else Stage.FETCH
-        row.attempts += 1
-        row.stage = stage.value
-        row.stage_retries = 0
-        row.state = State.QUEUED.value
-        row.job_id = job_id(settings, submission_id, stage, row.attempts)
-        row.queued_at = row.updated_at = now
-        row.heartbeat_at = None
-        row.finished_at = None
-        row.progress = None
-        attempt = row.attempts
-        add_event(s, submission_id, row.state, attempt, f"requeued by an operator ({stage.value})")
-    enqueue_stage(settings, submission_id, stage, attempt)
+        again = lifecycle.new_attempt(
+            s, row, settings, stage, utc_now(), f"requeued by an operator ({stage.value})"
+        )
+    again.send(settings)
     return get(submission_id, settings=settings)
 
 
@@ -289,9 +290,12 @@ def record_review(
     ``SubmissionError``.
     """
     settings, db = _ctx(settings)
-    verdict = verdict.strip().lower()
     reviewer = reviewer.strip()
-    if verdict not in REVIEW_VERDICTS:
+    try:
+        decision = Verdict(verdict.strip().lower())
+    except ValueError:
+        decision = None
+    if decision not in REVIEW_VERDICTS:
         raise SubmissionError(f"verdict must be one of {', '.join(REVIEW_VERDICTS)}")
     if not reviewer:
         raise SubmissionError("the reviewer's name is required")
@@ -300,45 +304,25 @@ def record_review(
 
         if reason not in {r.value for r in Reason}:
             raise SubmissionError(f"unknown reason code {reason!r}")
-    now = utc_now()
     with db.tx() as s:
-        row = s.scalar(select(SubmissionRow).where(SubmissionRow.id == submission_id).with_for_update())
+        row = lifecycle.locked(s, submission_id)
         if row is None:
             raise NotFound(f"no submission {submission_id}")
-        if row.review_verdict is not None:
-            if row.review_verdict == verdict:
-                repeat = True
-            else:
-                raise SubmissionError(
-                    f"submission {submission_id} was already reviewed ({row.review_verdict} "
-                    f"by {row.reviewer})"
-                )
-        else:
-            repeat = False
-            if row.state != State.DECIDED.value or row.verdict != "needs_review":
+        repeat = row.review_verdict is not None
+        if repeat and row.review_verdict != decision:
+            raise SubmissionError(
+                f"submission {submission_id} was already reviewed ({row.review_verdict} by {row.reviewer})"
+            )
+        if not repeat:
+            if not row.awaiting_review:
                 raise SubmissionError(
                     f"submission {submission_id} is not awaiting review "
                     f"(state {row.state}, verdict {row.verdict})"
                 )
-            row.review_verdict = verdict
-            row.reviewer = reviewer
-            row.review_reason = reason or None
-            row.review_comment = (comment or "").strip() or None
-            row.reviewed_at = now
-            row.state = State.REVIEWED.value
-            row.updated_at = now
-            if verdict == "rejected":
-                row.finished_at = now
-                jobs.queue_rejection(s, row, now)
-            add_event(
-                s,
-                submission_id,
-                row.state,
-                row.attempts,
-                f"{reviewer} {verdict}" + (f" ({reason})" if reason else ""),
-            )
-    if verdict == "approved":
-        jobs.handoff(submission_id, settings=settings, db=db)
+            comment = (comment or "").strip() or None
+            lifecycle.review(s, row, reviewer, decision, reason or None, comment, utc_now())
+    if decision == Verdict.APPROVED:
+        handoff.handoff(submission_id, settings=settings, db=db)
     view = get(submission_id, settings=settings)
     if repeat:
         log.info("review of %s repeated; nothing changed", submission_id)

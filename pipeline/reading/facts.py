@@ -29,6 +29,7 @@ _PITCH = re.compile(r"^[^\d-]{0,2}(-?\s?\d{1,2})\s?[°º](?!\d)")
 _SMALL_INT = re.compile(r"(?<![\d.:'%°/])(\d{1,2})(?![\d%°'\":./])")
 MAX_SATELLITES = 60
 WARM_COLOURS = ("red", "orange", "yellow")
+WARM_INK_SHARE = 0.4  # of a count's strokes in a warning colour that make it a warning-coloured count
 
 
 def centre_y(line: OcrLine) -> float:
@@ -114,6 +115,7 @@ def bar_facts(
     warm = [x for x in warm_lines if h * APP_BAR[0] <= centre_y(x) <= h * APP_BAR[1]]
     right = [x for x in right_lines if h * APP_BAR[0] <= centre_y(x) <= h * APP_BAR[1]]
     warm_count = _satellites(warm, None, w, h)
+    count = warm_count if warm_count is not None else _agreed_count(bar, right, text, w, h)
     return BarFacts(
         text=text,
         bottom=bottom,
@@ -121,16 +123,24 @@ def bar_facts(
         ready=ready_now,
         gps_weak_words=tuple(weak_words),
         errors=tuple(errors),
-        satellites=warm_count if warm_count is not None else _satellites([*bar, *right], text, w, h),
-        satellites_warm=warm_count is not None,
+        satellites=count.value if count is not None else None,
+        satellites_warm=count is not None and (count is warm_count or _drawn_warm(frame, count)),
         battery=_battery(bar, w) if _battery(bar, w) is not None else _battery(right, w),
         clock=clock,
     )
 
 
-def _satellites(bar: list[OcrLine], status_text: str | None, w: int, h: int) -> int | None:
+@dataclass(frozen=True)
+class _Count:
+    value: int
+    line: OcrLine
+    x: int  # where the number starts, in frame pixels (proportional within its line)
+    width: int
+
+
+def _satellites(bar: list[OcrLine], status_text: str | None, w: int, h: int) -> _Count | None:
     """The first small number to the right of the status text in the app bar."""
-    candidates: list[tuple[int, int]] = []
+    candidates: list[tuple[int, int, _Count]] = []
     anchor = next((x for x in bar if x.text == status_text), None)
     for line in bar:
         if anchor is not None and abs(centre_y(line) - centre_y(anchor)) > anchor.h * 0.7:
@@ -139,14 +149,46 @@ def _satellites(bar: list[OcrLine], status_text: str | None, w: int, h: int) -> 
             continue
         if line.h < h * 0.012:
             continue  # icon fragments read as digits are tiny
+        per_char = line.w / max(1, len(line.text))
         for m in _SMALL_INT.finditer(line.text):
             value = int(m.group(1))
             if value <= MAX_SATELLITES:
                 # Position of the number within the line, proportionally.
-                x = line.x + int(line.w * m.start() / max(1, len(line.text)))
+                x = line.x + int(per_char * m.start())
                 if x > w * 0.35:
-                    candidates.append((x, value))
-    return min(candidates)[1] if candidates else None
+                    width = max(4, int(per_char * len(m.group(1))))
+                    candidates.append((x, value, _Count(value, line, x, width)))
+    return min(candidates, key=lambda c: c[0])[2] if candidates else None
+
+
+def _agreed_count(
+    bar: list[OcrLine], right: list[OcrLine], status_text: str | None, w: int, h: int
+) -> _Count | None:
+    """The count from the status read or the right-side read. When both read one and they
+    differ, neither is trusted: a dropped digit turns 17 into 7, and a weak-GPS claim or an
+    approval must not rest on which read lost it."""
+    a, b = _satellites(bar, status_text, w, h), _satellites(right, status_text, w, h)
+    if a is not None and b is not None and a.value != b.value:
+        return None
+    return a or b
+
+
+def _drawn_warm(frame: np.ndarray, count: _Count) -> bool:
+    """Whether the count's own strokes are red, orange or yellow: the app's weak-GPS colour.
+    The strokes are the pixels that stand out from the box's median; the warm share is taken
+    of them alone, not of the box (a warm picture behind a white count is not a warm count)."""
+    line = count.line
+    pad = max(2, line.h // 6)
+    crop = frame[
+        max(0, line.y - pad) : line.y + line.h + pad, max(0, count.x - pad) : count.x + count.width + pad
+    ]
+    if crop.size == 0:
+        return False
+    grey = preprocess.max_channel(crop).astype(np.int16)
+    ink = np.abs(grey - int(np.median(grey))) > 40
+    if int(ink.sum()) < 8:
+        return False
+    return float(preprocess.warm_mask(crop)[ink].mean()) >= WARM_INK_SHARE
 
 
 _PERCENT_VALUE = re.compile(r"(?<![\d.])(\d{1,3})\s?%")

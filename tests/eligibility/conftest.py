@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from pg_schema import fresh_schema
 
 from eligibility.store import Store
+from tests.support.pg_schema import fresh_schema
 
 
 @pytest.fixture

@@ -12,13 +12,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from cli_run import vidverify
-from elig_helpers import AIRCRAFT_SN, RC_SN, T0
 from sqlalchemy import func, select
 
 from eligibility.models import ProductIn
 from eligibility.store import Store
 from eligibility.tables import ProductRow
+from tests.support.cli_run import vidverify
+from tests.support.elig_helpers import AIRCRAFT_SN, RC_SN, T0
 from vidverify.cli import main
 
 T1 = T0 + timedelta(days=1)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from elig_helpers import AIRCRAFT_SN, T0, make_plan, make_product
-
 from eligibility.codes import RuleCode
 from eligibility.decide import decide_purchase, evaluate
 from eligibility.models import Window
+from tests.support.elig_helpers import AIRCRAFT_SN, T0, make_plan, make_product
 
 OLD = T0 - timedelta(days=400)
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from elig_helpers import T0, make_plan, make_product
 from hypothesis import given
 from hypothesis import strategies as st
 
 from eligibility.codes import RuleCode
 from eligibility.rules import first_purchase
+from tests.support.elig_helpers import T0, make_plan, make_product
 
 H48 = timedelta(hours=48)
 ONE_S = timedelta(seconds=1)

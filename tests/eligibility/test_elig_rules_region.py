@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from elig_helpers import make_product
 
 from eligibility.catalogue import UnknownReference, get_catalogue
 from eligibility.codes import RuleCode
 from eligibility.rules import region_rule
+from tests.support.elig_helpers import make_product
 
 
 def test_same_supported_region_is_allowed():

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from elig_helpers import T0, make_plan, make_product
 
 from eligibility.codes import RuleCode
 from eligibility.rules import coverage_cap, renewal
+from tests.support.elig_helpers import T0, make_plan, make_product
 
 D15 = timedelta(days=15)
 ONE_S = timedelta(seconds=1)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from elig_helpers import T0, make_plan, make_product
-
 from eligibility.catalogue import get_catalogue
 from eligibility.codes import RuleCode
 from eligibility.models import Replacement
 from eligibility.rules import plus_purchase, replacement_allowance
 from eligibility.rules.plan_start import bundled_plan_start, plan_end
+from tests.support.elig_helpers import T0, make_plan, make_product
 
 
 def used(*kinds: str, start=T0 - timedelta(days=100)) -> list[Replacement]:

@@ -6,10 +6,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES
 
 from pipeline.analyse import analyse_file
 from pipeline.models import Claim, Reason, Verdict
+from tests.support.fixture_videos import FIXTURES
 
 CLAIM = Claim(rc_sn="1581F6JXD2W6037TP2EU", aircraft_sn="1581F8PHF4RJZTR82L1T")
 

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import numpy as np
-from screens import line, template
 
 from pipeline.analyse import _choose_template
 from pipeline.models import Report, Verdict
@@ -14,6 +13,7 @@ from pipeline.reading import ScreenKind
 from pipeline.reading.classify import classify
 from pipeline.reading.facts import bar_facts, calibration_facts, camera_facts, parse_clock, status_facts
 from pipeline.templates import load_templates
+from tests.support.screens import line, template
 
 TEMPLATES = load_templates()
 GO4_ABOUT = [

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from screens import calibration, camera, context
-
 from pipeline.detectors import gimbal_calibration
 from pipeline.models import Reason
+from tests.support.screens import calibration, camera, context
 
 
 def test_progress_then_done_is_a_completed_calibration() -> None:

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from screens import camera, context, status, template
-
 from pipeline.detectors import camera_view
 from pipeline.detectors.base import Detection
 from pipeline.detectors.camera_view import Gps, gps_state
 from pipeline.models import Reason, StepName, StepResult
 from pipeline.reading.facts import CameraFacts
+from tests.support.screens import camera, context, status, template
 
 
 def _status_found(start: float, end: float) -> dict[StepName, Detection]:

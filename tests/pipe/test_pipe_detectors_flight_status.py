@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from screens import camera, context, status
-
 from pipeline.detectors import flight_status
 from pipeline.models import Reason
+from tests.support.screens import camera, context, status
 
 
 def test_a_list_read_to_its_end_is_a_confident_check() -> None:

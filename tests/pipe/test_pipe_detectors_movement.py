@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from screens import THUMB_HEIGHT, calibration, camera, context
-
 from pipeline.detectors import gimbal_calibration, gimbal_movement
 from pipeline.models import Reason, StepName
+from tests.support.screens import THUMB_HEIGHT, calibration, camera, context
 
 # The picture slides 10 thumbnail rows one way and back (11% of its height each way).
 TILT = {11.0: 2.0, 11.25: 2.0, 11.5: 2.0, 11.75: 2.0, 12.0: 2.0}

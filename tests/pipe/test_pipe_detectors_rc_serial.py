@@ -3,10 +3,9 @@ aircraft serial; one reading never accuses, an unreadable page is a question."""
 
 from __future__ import annotations
 
-from screens import AIRCRAFT_SN, RC_SN, about, camera, context
-
 from pipeline.detectors import rc_serial
 from pipeline.models import Reason
+from tests.support.screens import AIRCRAFT_SN, RC_SN, about, camera, context
 
 OTHER_RC = "1581FB71CL0FKKSRDVPX"
 
@@ -33,11 +32,17 @@ def test_another_rc_serial_read_once_is_a_question() -> None:
     assert det.uncertain and "not surely" in det.uncertain[0]
 
 
-def test_look_alike_characters_are_a_question_not_a_rejection() -> None:
-    lookalike = RC_SN.replace("FB7", "F87")
+def test_one_look_alike_character_the_recording_cannot_resolve_matches() -> None:
+    lookalike = RC_SN.replace("FB7", "F87")  # the record's only B, read as 8 every time
     det = rc_serial.detect(context([about(5, rc=lookalike), about(6.5, rc=lookalike)]), {})
+    assert not det.findings and not det.uncertain and det.serials[0].matched is True
+
+
+def test_many_look_alike_characters_are_a_question_not_a_rejection() -> None:
+    shown = RC_SN.replace("B", "8").replace("0", "D").replace("S", "5")
+    det = rc_serial.detect(context([about(5, rc=shown), about(6.5, rc=shown)]), {})
     assert not det.findings
-    assert det.uncertain and "B→8" in det.uncertain[0]
+    assert det.uncertain and "not surely" in det.uncertain[0]
 
 
 def test_no_about_page_is_not_found_an_unreadable_one_is_a_question() -> None:

@@ -11,11 +11,11 @@ from functools import partial
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, load_cases
 
 from pipeline.analyse import analyse_file
 from pipeline.fetch import FetchError, FetchPolicy, fetch_video, validate_url
 from pipeline.models import Claim
+from tests.support.fixture_videos import FIXTURES, load_cases
 
 DEFAULT = FetchPolicy()
 

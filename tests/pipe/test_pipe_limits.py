@@ -9,12 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from cli_run import vidverify
 
 from pipeline.analyse import analyse_file
 from pipeline.limits import Header, VideoLimits
 from pipeline.models import Claim, Reason, Verdict
 from pipeline.video import probe, sample_frames
+from tests.support.cli_run import vidverify
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "fixtures" / "videos"

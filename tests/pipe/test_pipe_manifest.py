@@ -1,17 +1,18 @@
-"""Every fixture recording, and every sample from the independent renderer, gets its expected
-verdict and reason codes."""
+"""Every fixture recording, its YouTube-like twin, and every sample from the independent
+renderer, gets its expected verdict and reason codes, and no other."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, SAMPLES, load_cases
 
 from pipeline.analyse import analyse_file
 from pipeline.models import Claim
+from tests.support.fixture_videos import FIXTURES, SAMPLES, load_cases
 
 FIXTURE_CASES = load_cases(FIXTURES)
+TWIN_CASES = load_cases(FIXTURES / "youtube")
 SAMPLE_CASES = load_cases(SAMPLES)
 
 
@@ -38,6 +39,16 @@ def test_manifest_is_present() -> None:
 
 @pytest.mark.parametrize("case", FIXTURE_CASES, ids=[c["id"] for c in FIXTURE_CASES])
 def test_fixture_verdict(case: dict, tmp_path: Path) -> None:
+    _check(case, tmp_path)
+
+
+def test_every_fixture_has_its_youtube_twin() -> None:
+    readable = {c["id"] for c in FIXTURE_CASES if c.get("readable", True)}
+    assert readable and readable <= {c["id"] for c in TWIN_CASES}
+
+
+@pytest.mark.parametrize("case", TWIN_CASES, ids=[c["id"] for c in TWIN_CASES])
+def test_youtube_twin_verdict(case: dict, tmp_path: Path) -> None:
     _check(case, tmp_path)
 
 

@@ -43,10 +43,10 @@ def test_low_confidence_reads_never_accuse() -> None:
     assert d.outcome is Outcome.UNSURE
 
 
-def test_contested_character_is_a_doubt() -> None:
+def test_a_character_read_both_ways_with_confidence_is_noise() -> None:
     shown = RECORD[:6] + "K" + RECORD[7:]
     d = fuse(_reads(shown, [1, 2, 3]) + _reads(RECORD, [4, 5]), RECORD)
-    assert d.outcome is Outcome.UNSURE
+    assert d.outcome is Outcome.MATCH and not d.differing
 
 
 def test_dropped_character_reads_leave_the_vote() -> None:
@@ -83,16 +83,28 @@ def test_without_a_record_the_value_is_fused() -> None:
     assert d.value == RECORD
 
 
-def test_a_lookalike_difference_never_accuses() -> None:
-    shown = RECORD[:9] + "D" + RECORD[10:]  # 0 and D: a font confusion, read alike every time
+def test_a_lookalike_difference_the_recording_cannot_resolve_does_not_accuse() -> None:
+    shown = RECORD[:9] + "D" + RECORD[10:]  # 0 and D: the record's only 0 there, read D every time
     d = fuse(_reads(shown, range(5)), RECORD)
-    assert d.outcome is Outcome.UNSURE
+    assert d.outcome is Outcome.MATCH and not d.differing
+
+
+def test_a_lookalike_difference_never_accuses_even_where_the_character_reads_true_elsewhere() -> None:
+    record = "1581FM5YPVS5EMYAH8T4"
+    shown = "1581FM5YPVSSEMYAH8T4"  # "VS5E" read "VSSE" on every frame; the 5 of "1581" reads true
+    d = fuse(_reads(shown, range(4)), record)
+    assert d.outcome is not Outcome.MISMATCH
+
+
+def test_more_than_two_confusable_positions_is_a_doubt() -> None:
+    shown = RECORD.replace("0", "D").replace("6", "G").replace("8", "B")
+    assert fuse(_reads(shown, range(4)), RECORD).outcome is Outcome.UNSURE
 
 
 def test_the_records_character_read_once_confidently_contests_the_difference() -> None:
     shown = RECORD[:6] + "K" + RECORD[7:]
     reads = _reads(shown, range(1, 7)) + [Reading(RECORD, 1, 95.0)]  # frame 1 also read it right
-    assert fuse(reads, RECORD).outcome is Outcome.UNSURE
+    assert fuse(reads, RECORD).outcome is not Outcome.MISMATCH
 
 
 def test_a_lookalike_read_both_ways_supports_the_record() -> None:

@@ -8,7 +8,6 @@ Redis or PostgreSQL being down makes these tests fail, on purpose: they are not 
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import socket
@@ -24,8 +23,10 @@ from typing import Any
 import cv2
 import numpy as np
 import pytest
-from pg_schema import fresh_schema
 from redis import Redis
+
+from tests.support.elig_helpers import add_product as record_product
+from tests.support.pg_schema import fresh_schema
 
 REDIS_URL = os.environ.get("WEB_TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
 CHROMIUM = "/usr/bin/chromium"
@@ -55,13 +56,11 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 
 
 def _forget_connections() -> None:
-    from workers import jobs
     from workers.db import reset_cache
+    from workers.handoff import reset_stores
 
     reset_cache()
-    for store in jobs._stores.values():
-        store.close()
-    jobs._stores.clear()
+    reset_stores()
 
 
 @pytest.fixture
@@ -133,20 +132,8 @@ def make_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, redis_conn: R
 
 
 def add_product(database_url: str, product: dict[str, str] = PRODUCT) -> None:
-    from eligibility.errors import InvalidInput
-    from eligibility.models import ProductIn
-    from workers.jobs import get_store
-
-    with contextlib.suppress(InvalidInput):  # already there
-        get_store(database_url).add_product(
-            ProductIn(
-                aircraft_sn=product["aircraft_sn"],
-                rc_sn=product["rc_sn"],
-                model=product["model"],
-                region="US",
-                activated_at=datetime.now(UTC) - timedelta(days=200),
-            )
-        )
+    """The test product on record (activated long ago: only a passed video opens a window)."""
+    record_product(database_url, product)
 
 
 def evidence_jpeg(

@@ -151,6 +151,63 @@ def test_private_addresses_are_refused_by_default(
     assert _fetch_queue(settings, redis_conn).count == 0
 
 
+class CountingResolver:
+    """Stands in for DNS for one host name (the test machines have none), passes every other
+    look-up (Redis, PostgreSQL) through, and counts the look-ups of that host."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, host: str, answer: str | None) -> None:
+        import socket
+
+        self.host, self.answer, self.calls = host, answer, 0
+        self._real = socket.getaddrinfo
+        monkeypatch.setattr(socket, "getaddrinfo", self)
+
+    def __call__(self, host: Any, *args: Any, **kwargs: Any) -> Any:
+        import socket
+
+        if host != self.host:
+            return self._real(host, *args, **kwargs)
+        self.calls += 1
+        if self.answer is None:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (self.answer, 0))]
+
+
+def test_a_link_is_validated_once_per_post(
+    api: Any, monkeypatch: pytest.MonkeyPatch, redis_conn: Any
+) -> None:
+    """The workers' intake validates the link; the web layer maps its refusal and does not
+    check again: one DNS look-up of the video host per POST."""
+    settings, client, auth = api
+    monkeypatch.setenv("VIDVERIFY_ALLOW_PRIVATE", "0")  # the private-address check resolves the host
+    resolver = CountingResolver(monkeypatch, "www.youtube.com", "142.250.74.46")
+    response = client.post("/api/submissions", json=BODY, headers=auth)
+    assert response.status_code == 202, response.text
+    assert resolver.calls == 1
+    assert _fetch_queue(settings, redis_conn).count == 1
+    # Its host resolving to a private address: refused, after one look-up, nothing stored.
+    resolver.answer, resolver.calls = "10.0.0.7", 0
+    other = client.post(
+        "/api/submissions", json={**BODY, "youtube_url": BODY["youtube_url"] + "1"}, headers=auth
+    )
+    assert other.status_code == 422 and other.json()["detail"][0]["type"] == "url_refused"
+    assert "private or loopback" in other.json()["detail"][0]["msg"]
+    assert resolver.calls == 1 and _count_rows(settings) == 1
+
+
+def test_a_link_that_cannot_be_checked_now_is_a_503(
+    api: Any, monkeypatch: pytest.MonkeyPatch, redis_conn: Any
+) -> None:
+    settings, client, auth = api
+    monkeypatch.setenv("VIDVERIFY_ALLOW_PRIVATE", "0")
+    resolver = CountingResolver(monkeypatch, "www.youtube.com", None)  # DNS does not answer
+    response = client.post("/api/submissions", json=BODY, headers=auth)
+    assert response.status_code == 503, response.text
+    assert "cannot check the link now" in response.json()["detail"]
+    assert resolver.calls == 1
+    assert _count_rows(settings) == 0 and _fetch_queue(settings, redis_conn).count == 0
+
+
 def test_unknown_product_without_rc_serial_is_a_422(api: Any) -> None:
     settings, client, auth = api
     response = client.post("/api/submissions", json={**BODY, "aircraft_sn": "1581FZZZZZZZZZZZ"}, headers=auth)

@@ -6,9 +6,9 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from page_wait import wait_for
 from rq import Queue, Worker
 
+from tests.support.page_wait import wait_for
 from web import submissions
 
 RC_SN = "1581FB71CL0FKKSRDVPS"
@@ -144,8 +144,8 @@ def test_operator_dashboard_matches_redis(
         assert submissions.get(settings, failed.id).state.value == "queued"
 
         metrics = page.request.get(f"{base}/metrics").text()
-        assert f'vidverify_queue_queued_jobs{{queue="{fetch.name}"}} 4' in metrics
-        assert f'vidverify_queue_queued_jobs{{queue="{analyse.name}"}} 2' in metrics
+        assert f'vidverify_queue_depth{{queue="{fetch.name}"}} 4.0' in metrics
+        assert f'vidverify_queue_depth{{queue="{analyse.name}"}} 2.0' in metrics
     finally:
         worker.register_death()
 

@@ -9,9 +9,9 @@ from typing import Any
 
 import httpx
 import pytest
-from serve_run import served
 from sqlalchemy import select
 
+from tests.support.serve_run import served
 from vidverify.cli import main
 
 VIDVERIFY = Path(sys.executable).with_name("vidverify")

@@ -13,7 +13,8 @@ from urllib.parse import urlparse
 
 import httpx
 import pytest
-from serve_run import served
+
+from tests.support.serve_run import served
 
 PASSWORD = "correct horse battery"
 BODY = {
@@ -132,7 +133,7 @@ def test_ids_out_of_range_are_a_422_on_every_route(api: Any, sid: str) -> None:
 
 
 def test_the_cli_refuses_a_malformed_link_without_a_traceback(tmp_path: Any) -> None:
-    from cli_run import vidverify
+    from tests.support.cli_run import vidverify
 
     done = vidverify("check", "http://[::1/", "--rc-sn", "1581FB71CL0FKKSRDVPS", cwd=tmp_path, timeout=120)
     assert done.returncode == 2 or done.returncode == 1

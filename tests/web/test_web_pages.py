@@ -289,11 +289,24 @@ def test_healthz_on_postgresql_and_a_dead_database(make_settings: Any, pg_url: s
 def test_metrics_in_prometheus_format(
     web: Any, make_submission: Any, redis_conn: Any, make_settings: Any, client_for: Any
 ) -> None:
+    from prometheus_client.parser import text_string_to_metric_families
     from rq import Queue
 
+    from workers import measures
+    from workers.db import get_database
+
     settings, client = web
+    flagged = make_submission(settings, "flagged", with_video=False)
+    approved = make_submission(settings, "approved", with_video=False)
     make_submission(settings, "flagged", with_video=False)
-    make_submission(settings, "approved", with_video=False)
+    with get_database(settings.database_url).tx() as s:  # what the workers would have measured
+        for seconds in (0.7, 3.0, 45.0):
+            measures.record(s, approved.id, "analyse", seconds)
+        measures.record(s, approved.id, "queue_wait", 2.0, "fetch")
+        measures.record(s, flagged.id, measures.FETCH_FAILURE, label="timeout")
+    _login(client, "rita")
+    token = _csrf(client.get(f"/review/{flagged.id}").text)
+    client.post(f"/review/{flagged.id}/decision", data={"verdict": "approved", "csrf": token})
     queue = Queue(f"{settings.workers.queue_prefix}-fetch", connection=redis_conn)
     queue.enqueue("os.getcwd", job_id="m-1")
     assert client.get("/metrics").status_code == 401  # not public by default
@@ -301,15 +314,29 @@ def test_metrics_in_prometheus_format(
     response = client.get("/metrics")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain; version=0.0.4")
-    text = response.text
-    assert f'vidverify_queue_queued_jobs{{queue="{queue.name}"}} 1' in text
-    assert 'vidverify_verdicts{window="1h",verdict="needs_review"} 1' in text
-    assert 'vidverify_verdicts{window="1d",verdict="approved"} 1' in text
-    assert "vidverify_review_waiting 1" in text
-    assert 'vidverify_stage_latency_seconds{stage="analyse",quantile="0.95"}' in text
-    assert "vidverify_redis_up 1" in text
-    for line in text.splitlines():
-        assert line.startswith("#") or re.match(r"^[a-z_]+(\{[^}]*\})? -?[0-9.e+]+$", line), line
+    families = {f.name: f for f in text_string_to_metric_families(response.text)}
+    kinds = {name: f.type for name, f in families.items()}
+    assert kinds["vidverify_submissions"] == kinds["vidverify_reviews"] == "counter"
+    assert kinds["vidverify_fetch_failures"] == "counter"
+    for name in ("fetch_duration", "analyse_duration", "post_to_verdict"):
+        assert kinds[f"vidverify_{name}_seconds"] == "histogram"
+    assert kinds["vidverify_queue_depth"] == kinds["vidverify_review_backlog"] == "gauge"
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value for f in families.values() for s in f.samples
+    }
+    assert samples[("vidverify_submissions_total", (("verdict", "needs_review"),))] == 2
+    assert samples[("vidverify_submissions_total", (("verdict", "approved"),))] == 1
+    assert samples[("vidverify_reviews_total", (("verdict", "approved"),))] == 1
+    assert samples[("vidverify_fetch_failures_total", (("kind", "timeout"),))] == 1
+    assert samples[("vidverify_analyse_duration_seconds_count", ())] == 3
+    assert samples[("vidverify_analyse_duration_seconds_sum", ())] == pytest.approx(48.7)
+    assert samples[("vidverify_analyse_duration_seconds_bucket", (("le", "1.0"),))] == 1
+    assert samples[("vidverify_analyse_duration_seconds_bucket", (("le", "5.0"),))] == 2
+    assert samples[("vidverify_analyse_duration_seconds_bucket", (("le", "+Inf"),))] == 3
+    assert samples[("vidverify_queue_wait_seconds_count", (("queue", "fetch"),))] == 1
+    assert samples[("vidverify_queue_depth", (("queue", queue.name),))] == 1
+    assert samples[("vidverify_review_backlog", ())] == 1  # one flagged left after the review
+    assert samples[("vidverify_redis_up", ())] == 1
 
     scraper = client_for(make_settings(settings.database_url, VIDVERIFY_WEB_METRICS_TOKEN="scrape-me"))
     assert scraper.get("/metrics").status_code == 401

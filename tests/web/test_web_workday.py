@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from page_wait import wait_for
 from rq import Queue
 
+from tests.support.page_wait import wait_for
 from web import submissions
 
 PASSWORD = "correct horse battery"

@@ -9,8 +9,10 @@ import json
 import shutil
 
 import pytest
-from conftest import SHORT_CASES, VIDEOS, Workers, add_product, wait_for
 
+from tests.support.elig_helpers import add_product
+from tests.support.fixture_videos import FIXTURES as VIDEOS
+from tests.support.worker_procs import SHORT_CASES, Workers, wait_for
 from vidverify.cli import main as vidverify_main
 from workers import service
 from workers.models import State

@@ -75,7 +75,7 @@ def test_an_rq_work_horse_forked_during_maintenance_does_its_job(url: str) -> No
     conn = Redis.from_url(REDIS_URL)
     queue = Queue(f"vvforktest{uuid.uuid4().hex[:8]}", connection=conn)
     try:
-        job = queue.enqueue("forkjob.write_row", url, "job", job_timeout=120)
+        job = queue.enqueue("tests.support.forkjob.write_row", url, "job", job_timeout=120)
         thread, _ = _hold_a_transaction(url, 2.0)
         started = time.monotonic()
         Worker([queue], connection=conn).work(burst=True)

@@ -8,19 +8,21 @@ tests take seconds. The end-to-end tests run the real pipeline in real worker pr
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from conftest import VIDEOS, add_product
 from rq import Queue
 from sqlalchemy import func, select, update
 
 from eligibility.store import Store
 from pipeline.models import Reason, Report, Verdict
+from tests.support.elig_helpers import add_product
+from tests.support.fixture_videos import FIXTURES as VIDEOS
 from vidverify.cli import main as vidverify_main
-from workers import jobs, notify, reaper, service
+from workers import jobs, lifecycle, notify, reaper, service
 from workers.config import Settings
 from workers.db import get_database, utc_now
 from workers.models import OutboxRow, State, SubmissionRow
@@ -94,10 +96,11 @@ def test_submit_refuses_what_it_cannot_process(setup):
 
 
 def test_submit_while_redis_is_down_is_kept_and_reaped(setup, monkeypatch, redis_conn):
+    redis_url = os.environ["REDIS_URL"]  # the test database the env fixture chose
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")
     view = service.submit(str(setup), PRODUCT["aircraft_sn"], allow_local=True)
     assert view.state == State.RECEIVED and "not queued yet" in view.last_error
-    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/5")
+    monkeypatch.setenv("REDIS_URL", redis_url)
     _age(view.id, seconds=30)
     result = reaper.reap()
     assert result.restarted == [view.id]
@@ -182,7 +185,7 @@ def test_superseded_attempt_cannot_write(setup, monkeypatch, db_url):
     assert reaper.reap(settings).restarted == [view.id]
     # Attempt 1 now tries to record its verdict: fenced.
     with db.tx() as s:
-        assert jobs._owned(s, view.id, 1, State.ANALYSING) is None
+        assert lifecycle.owned(s, view.id, 1, State.ANALYSING) is None
     assert jobs.analyse_job(view.id, 1).startswith("skipped")
     assert jobs.analyse_job(view.id, 2) == "rejected"
     view = service.get(view.id)

@@ -1,12 +1,15 @@
-"""Shared values and builders for the eligibility tests (imported by name: no package here,
-since a ``tests/eligibility`` package would shadow the real ``eligibility`` package)."""
+"""Shared values and builders for the eligibility tests."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import contextlib
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from eligibility.catalogue import get_catalogue
-from eligibility.models import Plan, Product, Replacement
+from eligibility.errors import InvalidInput
+from eligibility.models import Plan, Product, ProductIn, Replacement
+from eligibility.store import Store
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 """A fixed "now" for rule tests."""
@@ -42,3 +45,18 @@ def make_plan(kind: str, start: datetime, end: datetime | None = None, region: s
     from eligibility.rules.plan_start import plan_end
 
     return Plan(kind=kind, start=start, end=end or plan_end(kind, start), region=region)
+
+
+def add_product(database_url: str, product: dict[str, Any]) -> None:
+    """Record a fixture's product in the eligibility core (activated long ago: needs video)."""
+    # Two cases may share a product: an existing one is fine.
+    with Store(database_url) as store, contextlib.suppress(InvalidInput):
+        store.add_product(
+            ProductIn(
+                aircraft_sn=product["aircraft_sn"],
+                rc_sn=product["rc_sn"],
+                model=product["model"],
+                region="US",
+                activated_at=datetime.now(UTC) - timedelta(days=200),
+            )
+        )
