@@ -64,6 +64,57 @@ def clock_findings(tl: Timeline) -> list[Finding]:
     return []
 
 
+MINUTE_S = 60.0
+MINUTE_TOLERANCE_S = 3.0  # a clock read late or early by a sample, and a phone's own jitter
+
+
+def minute_findings(tl: Timeline) -> list[Finding]:
+    """A minute of the phone clock that lasted clearly less or more than a minute of video.
+
+    Between the last reading of minute m-1 and the first of minute m+1, minute m was shown
+    whole: it cannot have lasted longer than that, nor shorter than from its own first to its
+    last reading. A stretch played fast (a long calibration fast-forwarded) makes a minute
+    short; a stretch shown twice or slowed makes it long. Each bounding reading must be
+    confirmed by its neighbour showing the same minute: one misread digit proves nothing."""
+    readings = [
+        (i, o.time_s, o.clock.minutes, o.clock.text) for i, o in enumerate(tl.observations) if o.clock
+    ]
+    runs: list[list[tuple[int, float, int, str]]] = []
+    for r in readings:
+        if runs and runs[-1][-1][2] == r[2]:
+            runs[-1].append(r)
+        else:
+            runs.append([r])
+    for before, run, after in zip(runs, runs[1:], runs[2:], strict=False):
+        if not (_wrap(run[0][2] - before[-1][2]) == 1 and _wrap(after[0][2] - run[-1][2]) == 1):
+            continue  # not three consecutive minutes
+        if len(before) < 2 or len(after) < 2:
+            continue  # a bound resting on one reading
+        longest = after[0][1] - before[-1][1]
+        shortest = run[-1][1] - run[0][1]
+        if longest < MINUTE_S - MINUTE_TOLERANCE_S:
+            how, span = "lasted at most", longest
+        elif len(run) >= 2 and shortest > MINUTE_S + MINUTE_TOLERANCE_S:
+            how, span = "lasted at least", shortest
+        else:
+            continue
+        a, b = before[-1], after[0]
+        return [
+            Finding(
+                reason=Reason.VIDEO_EDITED,
+                message=f"the phone clock's minute {run[0][3]} {how} {span:.0f}s of video "
+                f"(from {a[1]:.1f}s to {b[1]:.1f}s): the recording was sped up, slowed or cut",
+                time_s=round(run[0][1], 2),
+                evidence=[
+                    Evidence(time_s=round(a[1], 2), note=f"clock {a[3]}", frame_ref=a[0]),
+                    Evidence(time_s=round(run[0][1], 2), note=f"clock {run[0][3]}", frame_ref=run[0][0]),
+                    Evidence(time_s=round(b[1], 2), note=f"clock {b[3]}", frame_ref=b[0]),
+                ],
+            )
+        ]
+    return []
+
+
 def _wrap(minutes: float) -> float:
     """A difference of clock minutes, across midnight, in -720..720."""
     return (minutes + 720) % 1440 - 720
@@ -123,7 +174,7 @@ def check(tl: Timeline) -> tuple[list[Finding], list[str]]:
     A clock that cannot have run is proof of an edit. A repeated moving picture alone is not:
     a gimbal tilted down and up twice over a still scene shows the same frames again, so it is
     passed to a reviewer with its times instead of rejecting an honest owner."""
-    clock = clock_findings(tl)
+    clock = clock_findings(tl) or minute_findings(tl)
     doubts = []
     if not clock:
         doubts = [f"possible splice: {f.message}" for f in repeat_findings(tl)]

@@ -30,7 +30,7 @@ from pipeline.video import sample_frames
 log = logging.getLogger(__name__)
 
 SAMPLES_PER_SECOND = 4.0
-SCENE_EVERY_S = 1.0
+SCENE_EVERY_S = 0.5
 EVIDENCE_WIDTH = 1280
 
 Progress = Callable[[float, str], None]
@@ -45,7 +45,7 @@ class Timeline:
     images: dict[int, bytes] = field(default_factory=dict)  # observation index -> JPEG
     frame_size: tuple[int, int] = (0, 0)  # of the app's rectangle (``frame_rect``)
     thumb_height: int = 0
-    # The middle of the live picture about once a second, for the scene check (``continuity``).
+    # The middle of the live picture twice a second, for the scene check (``continuity``).
     scenes: list[tuple[float, np.ndarray]] = field(default_factory=list)
 
 

@@ -133,7 +133,7 @@ def _scene(tl: Timeline, out: Continuity) -> None:
 def _levels(tl: Timeline, out: Continuity) -> None:
     series = {
         AIRCRAFT_BATTERY: [
-            counters.Reading(o.time_s, o.top.battery, i)
+            counters.Reading(o.time_s, o.top.battery, i, o.top.battery_reads)
             for i, o in enumerate(tl.observations)
             if o.top.battery is not None
         ],

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-MIN_RUN = 2  # readings that must agree before a level is trusted
+MIN_RUN = 2  # readings (by weight) that must agree before a level is trusted
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,7 @@ class Reading:
     time_s: float
     value: int
     frame: int | None = None  # observation index, for evidence
+    weight: int = 1  # independent reads of this frame that gave the value (two reading methods)
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ def runs(readings: list[Reading]) -> list[Run]:
                 j += 1  # a lone odd reading between two agreeing ones
             else:
                 break
-        if len(members) >= MIN_RUN:
+        if sum(m.weight for m in members) >= MIN_RUN:
             out.append(Run(members[0].value, members[0], members[-1], len(members)))
         i = j + 1
     return out

@@ -67,6 +67,7 @@ class BarFacts:
     satellites: int | None = None
     satellites_warm: bool = False  # the count was drawn red, orange or yellow: weak GPS
     battery: int | None = None  # the aircraft battery percentage shown on the right of the bar
+    battery_reads: int = 0  # how many of the bar's two reads gave that percentage
     clock: ClockReading | None = None  # the phone's clock, when the bar read took it in
 
 
@@ -114,6 +115,7 @@ def bar_facts(
                 errors.append((error, line))
     warm = [x for x in warm_lines if h * APP_BAR[0] <= centre_y(x) <= h * APP_BAR[1]]
     right = [x for x in right_lines if h * APP_BAR[0] <= centre_y(x) <= h * APP_BAR[1]]
+    battery, reads = _agreed_battery(bar, right, w)
     warm_count = _satellites(warm, None, w, h)
     count = warm_count if warm_count is not None else _agreed_count(bar, right, text, w, h)
     return BarFacts(
@@ -125,7 +127,8 @@ def bar_facts(
         errors=tuple(errors),
         satellites=count.value if count is not None else None,
         satellites_warm=count is not None and (count is warm_count or _drawn_warm(frame, count)),
-        battery=_battery(bar, w) if _battery(bar, w) is not None else _battery(right, w),
+        battery=battery,
+        battery_reads=reads,
         clock=clock,
     )
 
@@ -203,6 +206,16 @@ def _battery(bar: Sequence[OcrLine], w: int) -> int | None:
         if m and int(m.group(1)) <= 100:
             return int(m.group(1))
     return None
+
+
+def _agreed_battery(bar: Sequence[OcrLine], right: Sequence[OcrLine], w: int) -> tuple[int | None, int]:
+    """The battery from the status read and the right-side read, and how many agree on it; two
+    that differ are no reading at all."""
+    a, b = _battery(bar, w), _battery(right, w)
+    if a is not None and b is not None:
+        return (a, 2) if a == b else (None, 0)
+    value = a if a is not None else b
+    return value, 0 if value is None else 1
 
 
 def phone_battery(lines: Sequence[OcrLine], w: int) -> int | None:

@@ -46,3 +46,9 @@ def test_spans_follow_trusted_readings() -> None:
     r = _levels((0, 67), (5, 67), (40, 66), (45, 66))
     assert spans(r, max_gap_s=60) == [(0, 45)]
     assert spans(r, max_gap_s=10) == [(0, 5), (40, 45)]
+
+
+def test_one_frame_read_alike_two_ways_is_a_trusted_level() -> None:
+    """The first camera view lasts a second: one frame, but its two bar reads agree on 71."""
+    r = [Reading(0.5, 71, 0, weight=2), Reading(18, 86, 5), Reading(20, 86, 6)]
+    assert [(b.before.value, b.after.value) for b in breaks(r, RULE)] == [(71, 86)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.integrity import check, clock_findings, repeat_findings
+from pipeline.integrity import check, clock_findings, minute_findings, repeat_findings
 from pipeline.reading import Observation, ScreenKind
 from pipeline.reading.facts import parse_clock
 from pipeline.timeline import Sample, Timeline
@@ -74,3 +74,25 @@ def test_repeat_alone_asks_a_reviewer_and_a_clock_jump_rejects() -> None:
     jumped.samples = tl.samples
     findings, doubts = check(jumped)
     assert [f.reason for f in findings] == ["video_edited"] and doubts == []
+
+
+def _clocked(*pairs: tuple[float, str]) -> Timeline:
+    tl = Timeline()
+    tl.observations = [
+        Observation(time_s=t, screen=ScreenKind.CAMERA, clock=parse_clock(c)) for t, c in pairs
+    ]
+    return tl
+
+
+def test_a_minute_shorter_than_a_minute_is_an_edit() -> None:
+    """A 40 s calibration fast-forwarded 4x: minute 18:06 is shown for about 30 s."""
+    tl = _clocked((0, "18:05"), (2, "18:05"), (3, "18:06"), (31.5, "18:06"), (33.8, "18:07"), (35.8, "18:07"))
+    (finding,) = minute_findings(tl)
+    assert "18:06 lasted at most 32s" in finding.message
+
+
+def test_whole_minutes_of_an_honest_take_pass() -> None:
+    tl = _clocked((0, "13:27"), (2, "13:27"), (3, "13:28"), (62, "13:28"), (63.5, "13:29"), (65, "13:29"))
+    assert minute_findings(tl) == []
+    lone = _clocked((0, "18:05"), (3, "18:06"), (31.5, "18:06"), (33.8, "18:07"))  # one reading each side
+    assert minute_findings(lone) == []

@@ -9,7 +9,7 @@ import pytest
 
 from pipeline.analyse import analyse_file
 from pipeline.models import Claim
-from tests.support.fixture_videos import FIXTURES, SAMPLES, load_cases
+from tests.support.fixture_videos import FIXTURES, SAMPLES, ensure_twin, load_cases
 
 FIXTURE_CASES = load_cases(FIXTURES)
 TWIN_CASES = load_cases(FIXTURES / "youtube")
@@ -49,6 +49,7 @@ def test_every_fixture_has_its_youtube_twin() -> None:
 
 @pytest.mark.parametrize("case", TWIN_CASES, ids=[c["id"] for c in TWIN_CASES])
 def test_youtube_twin_verdict(case: dict, tmp_path: Path) -> None:
+    ensure_twin(case)
     _check(case, tmp_path)
 
 
