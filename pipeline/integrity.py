@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.models import Evidence, Finding, Reason
+from pipeline.models import Evidence, Finding, OcrBox, Reason
 from pipeline.timeline import Timeline
 
 CLOCK_SLACK_MIN = 1  # the minute can roll over between two readings
@@ -56,8 +56,8 @@ def clock_findings(tl: Timeline) -> list[Finding]:
                 message=f"the phone clock {kind} from {a[3]} to {b[3]} between {a[1]:.1f}s and {b[1]:.1f}s",
                 time_s=round(b[1], 2),
                 evidence=[
-                    Evidence(time_s=round(a[1], 2), note=f"clock {a[3]}", frame_ref=a[0]),
-                    Evidence(time_s=round(b[1], 2), note=f"clock {b[3]}", frame_ref=b[0]),
+                    _clock_evidence(tl, a[0], a[1], a[3]),
+                    _clock_evidence(tl, b[0], b[1], b[3]),
                 ],
             )
         ]
@@ -106,13 +106,23 @@ def minute_findings(tl: Timeline) -> list[Finding]:
                 f"(from {a[1]:.1f}s to {b[1]:.1f}s): the recording was sped up, slowed or cut",
                 time_s=round(run[0][1], 2),
                 evidence=[
-                    Evidence(time_s=round(a[1], 2), note=f"clock {a[3]}", frame_ref=a[0]),
-                    Evidence(time_s=round(run[0][1], 2), note=f"clock {run[0][3]}", frame_ref=run[0][0]),
-                    Evidence(time_s=round(b[1], 2), note=f"clock {b[3]}", frame_ref=b[0]),
+                    _clock_evidence(tl, a[0], a[1], a[3]),
+                    _clock_evidence(tl, run[0][0], run[0][1], run[0][3]),
+                    _clock_evidence(tl, b[0], b[1], b[3]),
                 ],
             )
         ]
     return []
+
+
+def _clock_evidence(tl: Timeline, index: int, time_s: float, text: str) -> Evidence:
+    """A frame a clock finding relies on, with the clock boxed as it was read."""
+    clock = tl.observations[index].clock
+    boxes = []
+    if clock is not None and clock.line is not None:
+        x = clock.line
+        boxes = [OcrBox(text=x.text, confidence=round(x.confidence, 1), x=x.x, y=x.y, w=x.w, h=x.h)]
+    return Evidence(time_s=round(time_s, 2), note=f"clock {text}", frame_ref=index, boxes=boxes)
 
 
 def _wrap(minutes: float) -> float:

@@ -44,7 +44,7 @@ class StatusWords(BaseModel):
     end_rows: list[str]
     ready: list[str]
     errors: list[str]
-    warning_colours: bool = True
+    warning_colours: bool = True  # a warning colour with unreadable words is a doubt
     # The status list must be seen scrolled to one of its ``end_rows`` for a confident check.
     must_reach_end: bool = False
 

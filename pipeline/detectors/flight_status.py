@@ -97,7 +97,7 @@ def detect(ctx: Context, earlier: Earlier) -> Detection:
                 evidence=ev,
             )
         )
-    else:
+    elif ctx.template.status.warning_colours:  # the app draws its warnings in colour
         coloured = _persistent_colour(obs, seen)
         if coloured:
             i = coloured[0]

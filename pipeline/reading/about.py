@@ -113,13 +113,20 @@ def serial_role(text: str, tpl: Template) -> str | None:
 
 
 def _label_match(phrase: str, text: str) -> bool:
-    """A label line is the label alone (plus maybe the value): the phrase must start the line."""
+    """A label line is the label alone (plus maybe the value): the phrase must start the line.
+    Small screen text loses the space between short words ("RC SN" read "RCSN"): the first
+    word of the line is also compared with the phrase's words run together."""
     head = " ".join(text.split()[: len(phrase.split()) + 1])
+    words = text.split()
+    joined = "".join(phrase.split()).lower()
     return (
         matches(phrase, head)
         and len(text.split()) <= len(phrase.split()) + 2
         or matches(phrase, text)
         and text.lower().startswith(phrase.split()[0].lower())
+        or len(phrase.split()) > 1
+        and bool(words)
+        and words[0].lower().strip(":") == joined
     )
 
 

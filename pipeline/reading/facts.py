@@ -40,6 +40,7 @@ def centre_y(line: OcrLine) -> float:
 class ClockReading:
     minutes: int  # since midnight
     text: str  # "HH:MM"
+    line: OcrLine | None = None  # where it was read, in frame pixels (boxed in the evidence)
 
 
 def parse_clock(text: str) -> ClockReading | None:
@@ -51,7 +52,11 @@ def parse_clock(text: str) -> ClockReading | None:
 
 
 def first_clock(lines: Sequence[OcrLine]) -> ClockReading | None:
-    return next((c for c in map(parse_clock, (x.text for x in lines)) if c is not None), None)
+    for line in lines:
+        clock = parse_clock(line.text)
+        if clock is not None:
+            return ClockReading(clock.minutes, clock.text, line)
+    return None
 
 
 @dataclass(frozen=True)

@@ -74,7 +74,7 @@ class ScreenReader:
             screen=kind,
             template=tpl,
             clock=first_clock(clock_lines) or (bar.clock if bar else None),
-            phone_battery=phone_battery(clock_lines, 2 * frame.shape[1]),  # the strip is read enlarged twice
+            phone_battery=phone_battery(clock_lines, frame.shape[1]),
             bar=bar,
             facts=self._facts(kind, frame, lines, top_lines or [], tpl, time_s),
             app_scores=found.app_scores,
@@ -98,7 +98,7 @@ class ScreenReader:
             screen=previous.screen,
             template=previous.template,
             clock=first_clock(clock_lines) or (bar.clock if bar else None),
-            phone_battery=phone_battery(clock_lines, 2 * frame.shape[1]),  # the strip is read enlarged twice
+            phone_battery=phone_battery(clock_lines, frame.shape[1]),
             bar=bar,
             light=True,
         )

@@ -115,3 +115,11 @@ def test_status_facts_find_errors_and_the_last_row() -> None:
 def test_the_pitch_is_read_below_the_bar_only() -> None:
     assert camera_facts([line("-35°", y=600)], 1080).pitch == -35
     assert camera_facts([line("-35°", y=20)], 1080).pitch is None
+
+
+def test_a_serial_label_read_without_its_space_is_still_the_label() -> None:
+    from pipeline.reading.about import serial_role
+
+    fly = template("dji_fly")
+    assert serial_role("RCSN", fly) == "rc" and serial_role("RC SN", fly) == "rc"
+    assert serial_role("RC Firmware", fly) is None
