@@ -90,6 +90,10 @@ def _make_engine(url: str) -> Engine:
     def _on_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
+    # Workers fork with this store open: no transaction of it may cross the fork.
+    from workers import forksafe
+
+    forksafe.watch(engine)
     return engine
 
 

@@ -58,17 +58,20 @@ def analyse_file(
 
     t = time.perf_counter()
     templates = load_templates()
-    with side_pool() as pool:
-        tl = build_timeline(
-            Path(path),
-            info.fps,
-            info.frames,
-            templates,
-            engine,
-            keep_images=evidence_dir is not None,
-            progress=progress,
-            pool=pool,
-        )
+    try:
+        with side_pool() as pool:
+            tl = build_timeline(
+                Path(path),
+                info.fps,
+                info.frames,
+                templates,
+                engine,
+                keep_images=evidence_dir is not None,
+                progress=progress,
+                pool=pool,
+            )
+    except UnreadableVideo as exc:  # a frame past the limits, found while decoding
+        return unreadable(source, str(exc), timings)
     timings["read_screens"] = round((time.perf_counter() - t) * 1000, 1)
     if len(tl.samples) < MIN_FRAMES or info.frames < MIN_FRAMES:
         report = unreadable(source, f"only {len(tl.samples)} frame(s) could be decoded", timings)

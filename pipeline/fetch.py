@@ -1,14 +1,14 @@
 """Fetch a submitted recording: a local file as is, a URL through yt-dlp's Python API.
 
-Security first: only allowed hosts (YouTube by default), no ``file://``, no private or loopback
-addresses unless the configuration says so (tests serve fixtures from 127.0.0.1), no playlists,
-limits on size and duration checked before and during the download. yt-dlp's generic extractor
-(the SSRF surface) is only enabled when a non-YouTube host is explicitly allowed.
+Security first: only allowed hosts (YouTube by default), no ``file://``, no playlists, limits
+on size and duration checked before, during and after the download. Only public addresses are
+reached, on every connection the download makes (redirects, media URLs found in a page, a
+second DNS answer): ``pipeline.netguard`` checks the socket as it connects. yt-dlp's generic
+extractor (the SSRF surface) is only enabled when a non-YouTube host is explicitly allowed.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
 import shutil
@@ -17,6 +17,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from pydantic import BaseModel, Field
+
+from pipeline import netguard
 
 YOUTUBE_HOSTS = ["youtube.com", "www.youtube.com", "m.youtube.com", "youtu.be", "music.youtube.com"]
 VIDEO_SUFFIXES = {".mp4", ".mov", ".mkv", ".webm", ".m4v", ".avi"}
@@ -34,6 +36,8 @@ class FetchError(Exception):
 class FetchPolicy(BaseModel):
     allowed_hosts: list[str] = Field(default_factory=lambda: list(YOUTUBE_HOSTS))
     allow_private: bool = False
+    # Networks reachable although not public (an internal mirror); empty by default.
+    allowed_networks: list[str] = Field(default_factory=list)
     max_bytes: int = 500 * 1024 * 1024
     max_duration_s: float = 15 * 60
     max_height: int = 1080
@@ -46,11 +50,17 @@ class FetchPolicy(BaseModel):
         if hosts:
             policy.allowed_hosts = [h.strip().lower() for h in hosts.split(",") if h.strip()]
         policy.allow_private = os.environ.get("VIDVERIFY_ALLOW_PRIVATE", "") in ("1", "true", "yes")
+        networks = os.environ.get("VIDVERIFY_FETCH_ALLOWED_NETWORKS", "")
+        policy.allowed_networks = [n.strip() for n in networks.split(",") if n.strip()]
         if os.environ.get("VIDVERIFY_MAX_BYTES"):
             policy.max_bytes = int(os.environ["VIDVERIFY_MAX_BYTES"])
         if os.environ.get("VIDVERIFY_MAX_DURATION_S"):
             policy.max_duration_s = float(os.environ["VIDVERIFY_MAX_DURATION_S"])
         return policy
+
+    @property
+    def addresses(self) -> netguard.AddressRule:
+        return netguard.AddressRule.of(self.allow_private, self.allowed_networks)
 
     @property
     def youtube_only(self) -> bool:
@@ -66,26 +76,28 @@ def _host_allowed(host: str, policy: FetchPolicy) -> bool:
     return any(host == h or host.endswith("." + h) for h in policy.allowed_hosts)
 
 
-def _private(host: str) -> bool:
-    """True when the host is, or resolves to, a loopback, private, link-local or reserved address."""
+def _private(host: str, policy: FetchPolicy) -> bool:
+    """True when the host is, or resolves to, an address that is not public (loopback, private,
+    shared 100.64/10, link-local, reserved, 6to4 or mapped forms of those)."""
     try:
         infos = socket.getaddrinfo(host, None)
-    except socket.gaierror as exc:
+    except (socket.gaierror, UnicodeError) as exc:
         raise FetchError(f"cannot resolve host {host}", permanent=False) from exc
-    for info in infos:
-        addr = ipaddress.ip_address(info[4][0])
-        if addr.is_private or addr.is_loopback or addr.is_link_local or addr.is_reserved or addr.is_multicast:
-            return True
-    return False
+    rule = policy.addresses
+    return any(rule.refuses(str(info[4][0])) for info in infos)
 
 
 def validate_url(url: str, policy: FetchPolicy | None = None) -> str:
     """Refuse what must never be fetched; return the URL to hand to yt-dlp."""
     policy = policy or FetchPolicy.from_env()
-    parsed = urlparse(url)
+    try:
+        parsed = urlparse(url)
+        host = parsed.hostname or ""
+        parsed.port  # noqa: B018 - raises ValueError on a port out of range
+    except ValueError as exc:
+        raise FetchError(f"the URL is malformed ({exc})") from exc
     if parsed.scheme not in ("http", "https"):
         raise FetchError(f"only http(s) URLs are accepted, not {parsed.scheme or 'this'}://")
-    host = parsed.hostname or ""
     if not host:
         raise FetchError("the URL has no host")
     if not _host_allowed(host, policy):
@@ -94,13 +106,14 @@ def validate_url(url: str, policy: FetchPolicy | None = None) -> str:
         raise FetchError("playlists are not accepted: submit the link of one video")
     if parsed.path.startswith("/playlist"):
         raise FetchError("playlists are not accepted: submit the link of one video")
-    if not policy.allow_private and _private(host):
+    if not policy.allow_private and _private(host, policy):
         raise FetchError(f"host {host} is a private or loopback address")
     return url
 
 
 def _options(workdir: Path, policy: FetchPolicy) -> dict:
     h = policy.max_height
+    web = "[protocol^=http]"
 
     def check_info(info: dict, *, incomplete: bool) -> str | None:
         if info.get("_type") == "playlist" or info.get("entries"):
@@ -122,15 +135,19 @@ def _options(workdir: Path, policy: FetchPolicy) -> dict:
 
     return {
         # H.264 at up to 1080p first (cheap to decode, text legible), anything up to 1080p next.
+        # Only formats fetched over HTTP(S) by yt-dlp itself: an rtmp/rtsp/ftp/m3u8 format would
+        # go through an external program (ffmpeg, rtmpdump) whose sockets are not guarded.
         "format": "/".join(
             [
-                f"bv*[height<={h}][vcodec^=avc1]+ba",
-                f"b[height<={h}][vcodec^=avc1]",
-                f"bv*[height<={h}]+ba",
-                f"b[height<={h}]",
-                "b",
+                f"bv*[height<={h}][vcodec^=avc1]{web}+ba{web}",
+                f"b[height<={h}][vcodec^=avc1]{web}",
+                f"bv*[height<={h}]{web}+ba{web}",
+                f"b[height<={h}]{web}",
+                f"b{web}",
             ]
         ),
+        "external_downloader": {"default": "native"},
+        "concurrent_fragment_downloads": 1,  # fragments in this (guarded) thread
         "format_sort": [f"res:{h}", "+size", "+br"],
         "noplaylist": True,
         "playlist_items": "1",
@@ -197,12 +214,16 @@ def download(url: str, workdir: Path, policy: FetchPolicy | None = None) -> Path
     validate_url(url, policy)
     workdir.mkdir(parents=True, exist_ok=True)
     try:
-        with yt_dlp.YoutubeDL(_options(workdir, policy)) as ydl:
+        with netguard.guarded(policy.addresses), yt_dlp.YoutubeDL(_options(workdir, policy)) as ydl:
             info = ydl.extract_info(url, download=True)
     except FetchError:
         raise
     except DownloadError as exc:
         message = str(exc).replace("ERROR: ", "")
+        if netguard.REFUSED in message:
+            raise FetchError(
+                "the link leads to an address that is not public (a redirect or a media URL)"
+            ) from exc
         raise FetchError(message, permanent=not _transient(message)) from exc
     except OSError as exc:
         raise FetchError(f"network error: {exc}", permanent=False) from exc
@@ -211,7 +232,25 @@ def download(url: str, workdir: Path, policy: FetchPolicy | None = None) -> Path
     files = [p for p in workdir.iterdir() if p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES]
     if not files:
         raise FetchError("the download produced no video file")
-    return max(files, key=lambda p: p.stat().st_size)
+    path = max(files, key=lambda p: p.stat().st_size)
+    _check_duration(path, policy)
+    return path
+
+
+def _check_duration(path: Path, policy: FetchPolicy) -> None:
+    """The duration from the file itself: a direct link (generic extractor) tells none before
+    the download, so the limit is enforced here too."""
+    from pipeline.video import UnreadableVideo, header
+
+    try:
+        duration = header(path).duration_s
+    except UnreadableVideo:
+        return  # the analysis says why, as video_unreadable
+    if duration > policy.max_duration_s:
+        path.unlink(missing_ok=True)
+        raise FetchError(
+            f"the video lasts {duration:.0f}s, more than the {policy.max_duration_s:.0f}s allowed"
+        )
 
 
 def fetch_video(

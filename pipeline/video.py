@@ -3,7 +3,9 @@
 Frames are decoded sequentially with PyAV (FFmpeg) on a thread of their own: a seek per sample
 decodes from the previous keyframe and is slower than reading through. Frames that no other
 frame refers to are not decoded at all, and colour conversion happens only for frames that get
-read. ``probe`` uses OpenCV's reader, which also counts frames from the container header.
+read. ``probe`` opens the file the same way (one decoder path: AV1 goes through dav1d, which
+FFmpeg prefers to its native AV1 decoder) and checks the header against ``pipeline.limits``
+before the first frame is decoded.
 """
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import av
-import cv2
 import numpy as np
 
+from pipeline.limits import Header, VideoLimits
 from pipeline.models import VideoInfo
 
 PREFETCH_BYTES = 96 * 2**20
@@ -72,36 +74,68 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
-def probe(path: Path) -> VideoInfo:
-    """Facts about the file, checked well enough to trust the sampler that follows."""
+def header(path: Path) -> Header:
+    """Geometry, frame rate and duration from the container, nothing decoded."""
     if not path.exists():
         raise UnreadableVideo(f"file not found: {path}")
     if path.stat().st_size == 0:
         raise UnreadableVideo("the file is empty")
-    cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
+    container, stream = _open(path)
     try:
-        if not cap.isOpened():
-            raise UnreadableVideo("not a video container that can be opened")
-        width = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH))
-        height = int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
-        fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
-        frames = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
-        fourcc = int(cap.get(cv2.CAP_PROP_FOURCC) or 0)
-        if width <= 0 or height <= 0:
-            raise UnreadableVideo("no video stream")
-        ok, first = cap.read()
-        if not ok or first is None:
-            raise UnreadableVideo("no frame could be decoded")
+        return _header(container, stream)
     finally:
-        cap.release()
-    if not (1.0 <= fps <= 240.0):
-        fps = 30.0
-    codec = "".join(chr((fourcc >> (8 * i)) & 0xFF) for i in range(4)).strip("\x00 ")
+        container.close()
+
+
+def _header(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> Header:
+    ctx = stream.codec_context
+    fps = float(stream.average_rate or stream.guessed_rate or 0.0)
+    if stream.duration and stream.time_base:
+        duration = float(stream.duration * stream.time_base)
+    elif container.duration:
+        duration = container.duration / 1_000_000  # AV_TIME_BASE
+    else:
+        duration = stream.frames / fps if stream.frames and fps else 0.0
+    return Header(width=int(ctx.width or 0), height=int(ctx.height or 0), fps=fps, duration_s=duration)
+
+
+def probe(path: Path, limits: VideoLimits | None = None) -> VideoInfo:
+    """Facts about the file, checked well enough to trust the sampler that follows: the header
+    against the limits first, then one frame decoded."""
+    limits = limits or VideoLimits.from_env()
+    if not path.exists():
+        raise UnreadableVideo(f"file not found: {path}")
+    if path.stat().st_size == 0:
+        raise UnreadableVideo("the file is empty")
+    container, stream = _open(path)
+    try:
+        head = _header(container, stream)
+        if head.width <= 0 or head.height <= 0:
+            raise UnreadableVideo("no video stream")
+        problem = limits.header_problem(head)
+        if problem:
+            raise UnreadableVideo(problem)
+        codec = stream.codec_context.name
+        frames = int(stream.frames or 0)
+        try:
+            first = next(container.decode(stream), None)
+        except (av.error.FFmpegError, OSError) as exc:
+            raise UnreadableVideo(f"no frame could be decoded ({exc})") from exc
+        if first is None:
+            raise UnreadableVideo("no frame could be decoded")
+        problem = limits.frame_problem(first.width, first.height)
+        if problem:
+            raise UnreadableVideo(problem)
+    finally:
+        container.close()
+    fps = head.fps if 1.0 <= head.fps <= 240.0 else 30.0
+    if frames <= 0 and head.duration_s > 0:
+        frames = round(head.duration_s * fps)  # containers without a frame count (WebM, MKV)
     return VideoInfo(
-        duration_s=round(frames / fps, 3) if frames > 0 else 0.0,
+        duration_s=round(frames / fps, 3) if frames > 0 else round(head.duration_s, 3),
         fps=round(fps, 3),
-        width=width,
-        height=height,
+        width=head.width,
+        height=head.height,
         frames=max(frames, 0),
         sha256=sha256_of(path),
         codec=codec,
@@ -143,11 +177,14 @@ def _pixel_rate(stream: av.video.stream.VideoStream) -> float:
     return float(ctx.width * ctx.height * float(stream.average_rate or 30))
 
 
-def _decode(path: Path, per_second: float) -> Iterator[Frame]:
+def _decode(path: Path, per_second: float, limits: VideoLimits | None = None) -> Iterator[Frame]:
     """Frames at or just after each tick of a ``per_second`` grid, in order, in this thread.
 
     A decode error mid-stream ends the iteration quietly, so a truncated tail still yields what
-    was decodable (the caller compares against the header)."""
+    was decodable (the caller compares against the header). A frame outside the limits (a
+    header that lied, a stream that changed size, a stream longer than it said) raises
+    ``UnreadableVideo``: what decoding costs stays bounded by the limits."""
+    limits = limits or VideoLimits.from_env()
     container, stream = _open(path)
     period = 1.0 / per_second
     base = stream.time_base
@@ -159,6 +196,9 @@ def _decode(path: Path, per_second: float) -> Iterator[Frame]:
         for frame in container.decode(stream):
             t = float((frame.pts - start) * base) if frame.pts is not None and base else decoded / rate
             decoded += 1
+            problem = limits.frame_problem(frame.width, frame.height) or limits.duration_problem(t)
+            if problem:
+                raise UnreadableVideo(problem)
             if t + 1e-6 < next_tick:
                 continue
             next_tick = (int(t / period + 1e-6) + 1) * period
@@ -169,7 +209,9 @@ def _decode(path: Path, per_second: float) -> Iterator[Frame]:
         container.close()
 
 
-def sample_frames(path: Path, per_second: float, prefetch_bytes: int = PREFETCH_BYTES) -> Iterator[Frame]:
+def sample_frames(
+    path: Path, per_second: float, prefetch_bytes: int = PREFETCH_BYTES, limits: VideoLimits | None = None
+) -> Iterator[Frame]:
     """``_decode`` on a thread of its own, up to ``prefetch_bytes`` of decoded frames ahead.
 
     Decoding releases the GIL, so on two cores it runs beside the OCR instead of before it:
@@ -178,7 +220,7 @@ def sample_frames(path: Path, per_second: float, prefetch_bytes: int = PREFETCH_
     during one: a few seconds of samples, bounded in bytes so that memory does not depend on
     the resolution or the length. Opening errors are raised here, in the caller's thread; the
     worker stops when the caller stops iterating."""
-    frames = _decode(path, per_second)
+    frames = _decode(path, per_second, limits)
     first = next(frames, None)  # opens the file here, so UnreadableVideo reaches the caller
     if first is None:
         return

@@ -8,12 +8,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from web import intake, submissions
+from web.params import SubmissionId
 from web.ratelimit import RateLimiter
 from web.settings import WebSettings
 from web.tokens import ApiClient, check_token
+from workers.emails import normalise_email
 from workers.models import State, SubmissionView, Verdict
 
 log = logging.getLogger(__name__)
@@ -22,7 +24,7 @@ router = APIRouter(prefix="/api", tags=["intake"])
 bearer = HTTPBearer(auto_error=False, description="An API token from `vidverify tokens add NAME`")
 
 SERIAL = r"^[A-Za-z0-9]{6,32}$"
-EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+Email = Annotated[str, AfterValidator(normalise_email)]
 
 
 class SubmissionIn(BaseModel):
@@ -38,7 +40,7 @@ class SubmissionIn(BaseModel):
         default=None, pattern=SERIAL, description="defaults to the RC bound to the aircraft on record"
     )
     owner_name: str = Field(min_length=1, max_length=200)
-    owner_email: str = Field(max_length=320, pattern=EMAIL)
+    owner_email: Email = Field(max_length=320, description="one address, parsed by email-validator")
 
 
 class SubmissionOut(BaseModel):
@@ -145,6 +147,7 @@ def create_submission(body: SubmissionIn, request: Request, client: Client) -> S
             owner_name=body.owner_name,
             owner_email=body.owner_email,
             rc_sn=body.rc_sn,
+            client_id=client.id,
         )
     except submissions.LinkUnchecked as exc:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(exc)) from exc
@@ -164,7 +167,7 @@ def create_submission(body: SubmissionIn, request: Request, client: Client) -> S
     response_model=SubmissionOut,
     responses={401: {"description": "no or unknown token"}, 404: {"description": "no such submission"}},
 )
-def read_submission(submission_id: int, request: Request, client: Client) -> SubmissionOut:
+def read_submission(submission_id: SubmissionId, request: Request, client: Client) -> SubmissionOut:
     """The submission's state, verdict, reasons and, once approved, the window's expiry."""
     settings: WebSettings = request.app.state.settings
     posted = intake.posted_by(settings, submission_id, client.id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import quote
@@ -21,11 +22,14 @@ from web.auth import (
     LoginRequired,
     clear_session,
     current_user,
+    end_session,
     set_session,
 )
+from web.edge import Edge
 from web.pages import render
 from web.ratelimit import RateLimiter
 from web.settings import WebSettings
+from web.throttle import DEVICE_COOKIE, DEVICE_MAX_AGE_S, LoginThrottle
 from web.users import authenticate
 
 log = logging.getLogger(__name__)
@@ -41,23 +45,27 @@ def _safe_next(target: str | None) -> str:
 
 def create_app(settings: WebSettings | None = None) -> FastAPI:
     settings = settings or WebSettings.from_env()
-    # /docs and /redoc with their assets served from here (no CDN: they work offline).
-    app = FastAPIOffline(
-        favicon_url="/static/favicon.svg",
-        static_url="/static-docs",
-        title="vidverify",
-        version="0.1.0",
-        description="Verification of drone screen recordings for late DJI Care Refresh purchase.",
-    )
+    about = {
+        "title": "vidverify",
+        "version": "0.1.0",
+        "description": "Verification of drone screen recordings for late DJI Care Refresh purchase.",
+    }
+    if settings.public_docs:
+        # /docs and /redoc with their assets served from here (no CDN: they work offline).
+        app = FastAPIOffline(favicon_url="/static/favicon.svg", static_url="/static-docs", **about)
+    else:  # no API description for anyone who asks
+        app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, **about)
+    app.add_middleware(Edge, max_body_bytes=settings.max_body_bytes)
     app.state.settings = settings
     app.state.rate_limiter = RateLimiter(
         Redis.from_url(settings.redis_url, socket_timeout=3, socket_connect_timeout=3),
         settings.rate_limit_per_minute,
         prefix=f"{settings.workers.queue_prefix}:web:rate",
     )
-    app.state.login_limiter = RateLimiter(
+    app.state.login_throttle = LoginThrottle(
         app.state.rate_limiter.redis,
         settings.login_per_minute,
+        secret=settings.secret_key,
         prefix=f"{settings.workers.queue_prefix}:web:login",
     )
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
@@ -145,7 +153,10 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         cookie = request.cookies.get(LOGIN_CSRF, "")
         if not cookie or not hmac.compare_digest(cookie, csrf):
             raise CsrfError()
-        wait = _login_throttled(request, username)
+        throttle: LoginThrottle = request.app.state.login_throttle
+        address = request.client.host if request.client else "unknown"
+        attempt = throttle.attempt(username, address, request.cookies.get(DEVICE_COOKIE))
+        wait = _guarded(lambda: throttle.wait(attempt)) or 0
         if wait:
             response = login_form(request, next=next, error=f"Too many attempts: try again in {wait} s.")
             response.status_code = 429
@@ -153,6 +164,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
             return response
         user = authenticate(settings.database_url, username, password)
         if user is None:
+            _guarded(lambda: throttle.failed(attempt))
             return login_form(request, next=next, error="Wrong name or password.")
         target = _safe_next(next)
         if target == "/":
@@ -160,19 +172,25 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         response = RedirectResponse(target, status_code=303)
         set_session(response, settings, user.id)
         response.delete_cookie(LOGIN_CSRF)
+        # This browser is now known for this account: guesses from elsewhere do not lock it out.
+        response.set_cookie(
+            DEVICE_COOKIE,
+            throttle.device_cookie(user.name, attempt.device),
+            max_age=DEVICE_MAX_AGE_S,
+            httponly=True,
+            samesite="strict",
+            secure=settings.secure_cookies,
+            path="/login",
+        )
         return response
 
-    def _login_throttled(request: Request, username: str) -> int:
-        """Seconds to wait when this name or this address has tried too often (guessing
-        passwords), else 0. Counted in Redis; if Redis is down, logins are let through."""
-        limiter: RateLimiter = request.app.state.login_limiter
-        address = request.client.host if request.client else "unknown"
+    def _guarded(call: Callable[[], int | None]) -> int | None:
+        """The throttle's answer; with Redis down, logins are let through (and logged)."""
         try:
-            checks = [limiter.hit(f"name:{username.strip().lower()}"), limiter.hit(f"addr:{address}")]
+            return call()
         except RedisError as exc:
-            log.warning("login limiter unavailable (%s); attempt let through", exc)
+            log.warning("login throttle unavailable (%s); attempt let through", exc)
             return 0
-        return max((retry for allowed, retry in checks if not allowed), default=0)
 
     @app.post("/logout", include_in_schema=False)
     def logout(request: Request, csrf: Annotated[str, Form()] = "") -> RedirectResponse:
@@ -181,6 +199,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         user = current_user(request)
         if user is not None:
             check_csrf(user, settings, csrf)
+        end_session(request)
         response = RedirectResponse("/login", status_code=303)
         clear_session(response)
         return response

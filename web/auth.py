@@ -1,22 +1,20 @@
-"""Browser sessions (an HMAC-signed cookie), CSRF tokens and role checks for the pages.
+"""Browser sessions, CSRF tokens and role checks for the pages.
 
-The cookie holds the user id, an expiry and a random CSRF secret, signed with the service
-secret; the user is reloaded from the database on every request so a deactivated account
-loses access at once. Forms carry a CSRF token derived from the session's secret.
+The cookie holds a random token of a session kept on the server (``web/logins.py``), which
+logout and account changes end; the user is reloaded from the database on every request so a
+deactivated account loses access at once. Forms carry a CSRF token derived from the session's
+secret.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
-import json
-import secrets
-import time
 from dataclasses import dataclass
 
 from fastapi import Request, Response
 
+from web import logins
 from web.settings import WebSettings
 from web.users import get_user
 
@@ -51,31 +49,12 @@ def _sign(secret: str, payload: bytes) -> str:
     return hmac.new(secret.encode(), payload, hashlib.sha256).hexdigest()
 
 
-def make_cookie(settings: WebSettings, user_id: int) -> str:
-    data = {"u": user_id, "exp": int(time.time()) + settings.session_max_age_s, "c": secrets.token_hex(16)}
-    payload = base64.urlsafe_b64encode(json.dumps(data).encode())
-    return f"{payload.decode()}.{_sign(settings.secret_key, payload)}"
-
-
-def read_cookie(settings: WebSettings, value: str | None) -> dict | None:
-    if not value or "." not in value:
-        return None
-    payload, signature = value.rsplit(".", 1)
-    if not hmac.compare_digest(signature, _sign(settings.secret_key, payload.encode())):
-        return None
-    try:
-        data = json.loads(base64.urlsafe_b64decode(payload.encode()))
-    except ValueError:
-        return None
-    if not isinstance(data, dict) or data.get("exp", 0) < time.time():
-        return None
-    return data
-
-
 def set_session(response: Response, settings: WebSettings, user_id: int) -> None:
+    """Start a server-side session (``web/logins.py``) and give the browser its token."""
+    token = logins.start(settings.database_url, user_id, settings.session_max_age_s)
     response.set_cookie(
         COOKIE,
-        make_cookie(settings, user_id),
+        token,
         max_age=settings.session_max_age_s,
         httponly=True,
         samesite="lax",
@@ -84,19 +63,25 @@ def set_session(response: Response, settings: WebSettings, user_id: int) -> None
     )
 
 
+def end_session(request: Request) -> None:
+    """End this request's session on the server (logout)."""
+    settings: WebSettings = request.app.state.settings
+    logins.end(settings.database_url, request.cookies.get(COOKIE))
+
+
 def clear_session(response: Response) -> None:
     response.delete_cookie(COOKIE, path="/")
 
 
 def current_user(request: Request) -> SessionUser | None:
     settings: WebSettings = request.app.state.settings
-    data = read_cookie(settings, request.cookies.get(COOKIE))
-    if data is None:
+    session = logins.find(settings.database_url, request.cookies.get(COOKIE))
+    if session is None:
         return None
-    row = get_user(settings.database_url, int(data.get("u", 0)))
+    row = get_user(settings.database_url, session.user_id)
     if row is None:
         return None
-    return SessionUser(id=row.id, name=row.name, role=row.role, csrf_secret=str(data.get("c", "")))
+    return SessionUser(id=row.id, name=row.name, role=row.role, csrf_secret=session.csrf_secret)
 
 
 def csrf_token(user: SessionUser, settings: WebSettings) -> str:

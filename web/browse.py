@@ -15,6 +15,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from web import audit, reasons, submissions
 from web.auth import SessionUser, check_csrf, operator_only, reviewer_or_operator
 from web.pages import render
+from web.params import SubmissionId
 from web.review import case_page
 from web.settings import WebSettings
 from workers.models import State
@@ -86,7 +87,7 @@ def listing(
 @router.post("/submissions/{submission_id}/reopen", response_model=None)
 def reopen(
     request: Request,
-    submission_id: int,
+    submission_id: SubmissionId,
     user: Operator,
     csrf: Annotated[str, Form()] = "",
     reason: Annotated[str, Form(max_length=1000)] = "",

@@ -21,10 +21,25 @@ def _serve(args: argparse.Namespace) -> int:
     except SchemaMismatch as exc:
         print(f"vidverify serve: {exc}", file=sys.stderr)
         return 1
-    uvicorn.run(
-        create_app(settings), host=args.host, port=args.port, proxy_headers=True, log_level=args.log_level
-    )
+    uvicorn.run(create_app(settings), **uvicorn_options(settings, args))
     return 0
+
+
+def uvicorn_options(settings: WebSettings, args: argparse.Namespace) -> dict[str, object]:
+    """Where to listen, and whose ``X-Forwarded-For`` to believe: only the proxies named by
+    ``--forwarded-allow-ips`` (or ``VIDVERIFY_WEB_FORWARDED_ALLOW_IPS``), none by default.
+    uvicorn's own default trusts 127.0.0.1, so anyone on the host could pick their address."""
+    trusted = args.forwarded_allow_ips
+    if trusted is None:
+        trusted = settings.forwarded_allow_ips
+    return {
+        "host": args.host,
+        "port": args.port,
+        "log_level": args.log_level,
+        "proxy_headers": bool(trusted),
+        "forwarded_allow_ips": trusted or "",
+        "server_header": False,
+    }
 
 
 def _tokens_add(args: argparse.Namespace) -> int:
@@ -70,11 +85,36 @@ def _users_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def _users_change(args: argparse.Namespace) -> int:
+    from web.users import UserError, set_active, set_password, set_role
+
+    url = WebSettings.from_env().database_url
+    try:
+        if args.users_command == "passwd":
+            set_password(url, args.name, _read_password())
+        elif args.users_command == "role":
+            set_role(url, args.name, args.role)
+        else:
+            set_active(url, args.name, args.users_command == "enable")
+    except (UserError, ValueError) as exc:
+        print(f"vidverify users {args.users_command}: {exc}", file=sys.stderr)
+        return 2
+    print(f"user {args.name!r} changed; their sessions have ended")
+    return 0
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     serve = subparsers.add_parser("serve", help="run the web service (API, review pages, dashboard)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--log-level", default="info")
+    serve.add_argument(
+        "--forwarded-allow-ips",
+        default=None,
+        metavar="IPS",
+        help="comma-separated proxy addresses whose X-Forwarded-For is believed (default: none, "
+        "or VIDVERIFY_WEB_FORWARDED_ALLOW_IPS)",
+    )
     serve.set_defaults(func=_serve)
 
     tokens = subparsers.add_parser("tokens", help="API tokens for intake clients")
@@ -92,3 +132,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     uadd.add_argument("name")
     uadd.add_argument("--role", choices=("reviewer", "operator"), required=True)
     uadd.set_defaults(func=_users_add)
+    upw = usub.add_parser("passwd", help="set a new password (standard input); ends their sessions")
+    upw.add_argument("name")
+    upw.set_defaults(func=_users_change)
+    urole = usub.add_parser("role", help="change the role; ends their sessions")
+    urole.add_argument("name")
+    urole.add_argument("--role", choices=("reviewer", "operator"), required=True)
+    urole.set_defaults(func=_users_change)
+    for action, text in (("disable", "deactivate the account"), ("enable", "reactivate the account")):
+        sub = usub.add_parser(action, help=text + "; ends their sessions")
+        sub.add_argument("name")
+        sub.set_defaults(func=_users_change)

@@ -2,7 +2,7 @@
 
 An API token reads only the submissions it posted (another client's id answers 404, as an
 unknown one does, so ids reveal nothing). Posting the same link for the same aircraft again
-returns the existing submission, and the client that did so may read it too. The gimbal serial
+returns the client's existing submission; another client posting it gets its own. The gimbal serial
 a client gives (handheld gimbals) is kept here, beside the claim.
 """
 
@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from web.settings import WebSettings
-from web.tables import IntakeRow, sessions
+from web.tables import IntakeRow, read_sessions, sessions
 from workers.db import utc_now
 
 
@@ -39,5 +39,5 @@ def record(settings: WebSettings, submission_id: int, client_id: int, gimbal_sn:
 
 
 def posted_by(settings: WebSettings, submission_id: int, client_id: int) -> IntakeRow | None:
-    with sessions(settings.database_url)() as s:
+    with read_sessions(settings.database_url)() as s:
         return _find(s, submission_id, client_id)

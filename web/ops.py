@@ -9,7 +9,7 @@ submissions' stored state (``?requeued=1,2``), never taken from the address as t
 from __future__ import annotations
 
 import hmac
-import os
+import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
@@ -17,12 +17,14 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Red
 from sqlalchemy import text
 
 from web import audit, charts, errors, queues, series, submissions
-from web.auth import SessionUser, check_csrf, operator_only
+from web.auth import SessionUser, check_csrf, current_user, operator_only
 from web.metrics import prometheus, snapshot
 from web.pages import render
+from web.params import MAX_ID, SubmissionId
 from web.settings import WebSettings
 from workers.db import get_database
 
+log = logging.getLogger(__name__)
 router = APIRouter(tags=["operations"])
 Operator = Annotated[SessionUser, Depends(operator_only)]
 MAX_BULK = 100
@@ -37,7 +39,7 @@ def _ids(raw: str, limit: int = MAX_BULK) -> list[int]:
     ids = []
     for part in raw.split(",")[:limit]:
         part = part.strip()
-        if part.isdigit() and int(part) not in ids:
+        if part.isdigit() and 0 < int(part) <= MAX_ID and int(part) not in ids:
             ids.append(int(part))
     return ids
 
@@ -147,7 +149,7 @@ def requeue_many(
 @router.post("/ops/requeue/{submission_id}", include_in_schema=False, response_model=None)
 def requeue(
     request: Request,
-    submission_id: int,
+    submission_id: SubmissionId,
     user: Operator,
     csrf: Annotated[str, Form()] = "",
     confirm: Annotated[str, Form(max_length=10)] = "",
@@ -155,15 +157,24 @@ def requeue(
     return requeue_many(request, user, csrf=csrf, ids=[str(submission_id)], confirm=confirm)
 
 
-@router.get("/metrics", response_class=PlainTextResponse)
-def metrics(request: Request) -> PlainTextResponse:
-    """Prometheus text format. With ``VIDVERIFY_WEB_METRICS_TOKEN`` set, scrapers must send
-    it as a bearer token."""
-    expected = os.environ.get("VIDVERIFY_WEB_METRICS_TOKEN")
+def _operator_or_scraper(request: Request) -> bool:
+    """An operator's session, or the metrics token as a bearer token."""
+    settings = _settings(request)
+    expected = settings.metrics_token
     if expected:
         given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-        if not hmac.compare_digest(given, expected):
-            raise HTTPException(401, detail="metrics token required", headers={"WWW-Authenticate": "Bearer"})
+        if hmac.compare_digest(given.encode(), expected.encode()):
+            return True
+    user = current_user(request)
+    return user is not None and user.role == "operator"
+
+
+@router.get("/metrics", response_class=PlainTextResponse, tags=["operations"])
+def metrics(request: Request) -> PlainTextResponse:
+    """Prometheus text format, for scrapers sending ``VIDVERIFY_WEB_METRICS_TOKEN`` as a bearer
+    token, operators, or anyone with ``VIDVERIFY_WEB_PUBLIC_METRICS=1``."""
+    if not (_settings(request).public_metrics or _operator_or_scraper(request)):
+        raise HTTPException(401, detail="metrics token required", headers={"WWW-Authenticate": "Bearer"})
     body = prometheus(snapshot(_settings(request), with_failed_jobs=False))
     return PlainTextResponse(body, media_type="text/plain; version=0.0.4; charset=utf-8")
 
@@ -171,7 +182,8 @@ def metrics(request: Request) -> PlainTextResponse:
 @router.get("/healthz")
 def healthz(request: Request) -> JSONResponse:
     """Liveness (the process answers) and readiness (Redis and the database answer); 503 when
-    not ready."""
+    not ready. What failed, with its error, only for operators and the metrics token: the
+    error text names hosts and ports."""
     settings = _settings(request)
     checks: dict[str, str] = {}
     try:
@@ -184,10 +196,15 @@ def healthz(request: Request) -> JSONResponse:
     except Exception as exc:
         checks["redis"] = f"{type(exc).__name__}: {exc}"
     try:
-        with get_database(settings.database_url).engine.connect() as c:
+        with get_database(settings.database_url).read_engine.connect() as c:
             c.execute(text("SELECT 1"))
         checks["database"] = "ok"
     except Exception as exc:
         checks["database"] = f"{type(exc).__name__}: {exc}"[:300]
     ready = all(v == "ok" for v in checks.values())
-    return JSONResponse({"live": True, "ready": ready, "checks": checks}, status_code=200 if ready else 503)
+    if not ready:
+        log.warning("not ready: %s", checks)
+    body: dict[str, object] = {"live": True, "ready": ready}
+    if _operator_or_scraper(request):
+        body["checks"] = checks
+    return JSONResponse(body, status_code=200 if ready else 503)

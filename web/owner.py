@@ -13,6 +13,7 @@ from fastapi.responses import FileResponse, HTMLResponse
 
 from web import evidence, reasons, submissions
 from web.pages import render
+from web.params import FrameIndex, SubmissionId
 from web.review import frame_file
 from web.settings import WebSettings
 from workers import owner_links
@@ -49,7 +50,7 @@ def outcome(view: SubmissionView) -> str:
 
 
 @router.get("/{submission_id}/{sig}", response_class=HTMLResponse)
-def status_page(request: Request, submission_id: int, sig: Sig) -> HTMLResponse:
+def status_page(request: Request, submission_id: SubmissionId, sig: Sig) -> HTMLResponse:
     view = _load(request, submission_id, sig)
     result = outcome(view)
     model = evidence.build(view.report)
@@ -89,5 +90,5 @@ def status_page(request: Request, submission_id: int, sig: Sig) -> HTMLResponse:
 
 
 @router.get("/{submission_id}/{sig}/frames/{index}")
-def owner_frame(request: Request, submission_id: int, sig: Sig, index: int) -> FileResponse:
+def owner_frame(request: Request, submission_id: SubmissionId, sig: Sig, index: FrameIndex) -> FileResponse:
     return frame_file(_settings(request), _load(request, submission_id, sig), index)

@@ -46,3 +46,24 @@ def verify_password(password: str, stored: str) -> bool:
 # A hash of nothing, checked against when the user does not exist, so a wrong name takes
 # as long as a wrong password.
 DUMMY_HASH = hash_password(secrets.token_hex(8))
+
+
+MIN_LENGTH = 10
+MIN_STRENGTH = 3  # zxcvbn's score, 0..4: 3 is "safely unguessable" for an online attack
+
+
+def policy_problem(password: str, name: str = "") -> str | None:
+    """Why this password may not be set, or None. Length first, then zxcvbn (a well-kept
+    estimator with common-password, dictionary, keyboard and repeat lists): ``password`` and
+    eight spaces were accepted before."""
+    from zxcvbn import zxcvbn
+
+    if len(password) < MIN_LENGTH:
+        return f"the password must have at least {MIN_LENGTH} characters"
+    if not password.strip():
+        return "the password may not be only spaces"
+    result = zxcvbn(password[:100], user_inputs=[name, "vidverify", "dji"])
+    if result["score"] < MIN_STRENGTH:
+        warning = result["feedback"].get("warning") or "it is too easy to guess"
+        return f"the password is too weak: {warning.rstrip('.')}"
+    return None

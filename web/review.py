@@ -18,6 +18,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from web import audit, claims, evidence, reasons, submissions
 from web.auth import SessionUser, check_csrf, reviewer_or_operator
 from web.pages import render
+from web.params import FrameIndex, OptionalId, SubmissionId
 from web.settings import WebSettings
 from workers.models import SubmissionView, Verdict
 
@@ -70,7 +71,7 @@ def _done_notice(settings: WebSettings, done: int | None) -> dict[str, Any] | No
 
 
 @router.get("", response_class=HTMLResponse)
-def queue(request: Request, user: Reviewer, done: int | None = None) -> HTMLResponse:
+def queue(request: Request, user: Reviewer, done: OptionalId = None) -> HTMLResponse:
     settings = _settings(request)
     items = submissions.review_queue(settings)
     return render(
@@ -126,14 +127,14 @@ def case_page(
 
 @router.get("/{submission_id}", response_class=HTMLResponse)
 def submission_page(
-    request: Request, submission_id: int, user: Reviewer, done: int | None = None
+    request: Request, submission_id: SubmissionId, user: Reviewer, done: OptionalId = None
 ) -> HTMLResponse:
     return case_page(request, user, _load(request, submission_id), done=done)
 
 
 @router.post("/{submission_id}/claim", response_model=None)
 def take_over(
-    request: Request, submission_id: int, user: Reviewer, csrf: Annotated[str, Form()] = ""
+    request: Request, submission_id: SubmissionId, user: Reviewer, csrf: Annotated[str, Form()] = ""
 ) -> Response:
     """Take over someone else's claim, on purpose."""
     settings = _settings(request)
@@ -153,7 +154,7 @@ def take_over(
 @router.post("/{submission_id}/decision", response_model=None)
 def decide(
     request: Request,
-    submission_id: int,
+    submission_id: SubmissionId,
     user: Reviewer,
     verdict: Annotated[str, Form(max_length=20)],
     csrf: Annotated[str, Form()] = "",
@@ -196,7 +197,7 @@ def decide(
 
 
 @router.get("/{submission_id}/frames/{index}")
-def frame(request: Request, submission_id: int, index: int, user: Reviewer) -> FileResponse:
+def frame(request: Request, submission_id: SubmissionId, index: FrameIndex, user: Reviewer) -> FileResponse:
     """One evidence JPEG, only from inside the evidence directory."""
     return frame_file(_settings(request), _load(request, submission_id), index)
 
@@ -213,7 +214,7 @@ def frame_file(settings: WebSettings, view: SubmissionView, index: int) -> FileR
 
 
 @router.get("/{submission_id}/video")
-def video(request: Request, submission_id: int, user: Reviewer) -> FileResponse:
+def video(request: Request, submission_id: SubmissionId, user: Reviewer) -> FileResponse:
     """The recording, when it is a local file in the work directory (supports Range)."""
     path = submissions.video_file(_settings(request), submission_id)
     if path is None:

@@ -21,6 +21,10 @@ def _int(name: str, default: int) -> int:
     return int(raw) if raw else default
 
 
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes")
+
+
 class WebSettings(BaseModel):
     workers: WorkerSettings
     # Signs session cookies; without VIDVERIFY_WEB_SECRET every restart logs everyone out.
@@ -32,6 +36,12 @@ class WebSettings(BaseModel):
     session_max_age_s: int = 8 * 3600
     secure_cookies: bool = False  # set behind HTTPS
     refresh_s: int = 10  # the dashboard reloads itself this often
+    max_body_bytes: int = 64 * 1024  # any request body; a submission is under 4 KB
+    public_docs: bool = False  # /docs, /redoc and /openapi.json
+    metrics_token: str | None = None  # /metrics for scrapers with this bearer token
+    public_metrics: bool = False  # /metrics without a token (a private network only)
+    # Proxies whose X-Forwarded-For is believed (uvicorn's --forwarded-allow-ips); none by default.
+    forwarded_allow_ips: str = ""
     claim_s: int = 900  # a reviewer's claim on an opened case lasts this long
 
     @property
@@ -61,7 +71,12 @@ class WebSettings(BaseModel):
             rate_limit_per_minute=_int("VIDVERIFY_WEB_RATE_PER_MINUTE", 30),
             login_per_minute=_int("VIDVERIFY_WEB_LOGIN_PER_MINUTE", 10),
             session_max_age_s=_int("VIDVERIFY_WEB_SESSION_MAX_AGE_S", 8 * 3600),
-            secure_cookies=env("VIDVERIFY_WEB_SECURE_COOKIES", "") in ("1", "true", "yes"),
+            secure_cookies=_flag("VIDVERIFY_WEB_SECURE_COOKIES"),
             refresh_s=_int("VIDVERIFY_WEB_REFRESH_S", 10),
+            max_body_bytes=_int("VIDVERIFY_WEB_MAX_BODY_BYTES", 64 * 1024),
+            public_docs=_flag("VIDVERIFY_WEB_PUBLIC_DOCS"),
+            metrics_token=env("VIDVERIFY_WEB_METRICS_TOKEN") or None,
+            public_metrics=_flag("VIDVERIFY_WEB_PUBLIC_METRICS"),
+            forwarded_allow_ips=env("VIDVERIFY_WEB_FORWARDED_ALLOW_IPS", "").strip(),
             claim_s=_int("VIDVERIFY_WEB_CLAIM_S", 900),
         )

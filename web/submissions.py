@@ -49,9 +49,12 @@ def submit(
     owner_name: str | None,
     owner_email: str | None,
     rc_sn: str | None = None,
+    client_id: int | None = None,
 ) -> SubmissionView:
     """Store and queue (or find the same) submission; ``SubmissionError`` when refused
-    (the workers validate the link: ``LinkRefused``, ``LinkUnchecked``)."""
+    (the workers validate the link: ``LinkRefused``, ``LinkUnchecked``). The same link and
+    aircraft posted again by the same client is the same submission; by another client,
+    another one (ids are never shared between clients)."""
     return service.submit(
         youtube_url,
         aircraft_sn,
@@ -61,6 +64,7 @@ def submit(
         owner_email=owner_email,
         allow_local=False,
         settings=settings.workers,
+        scope=f"api-client:{client_id}" if client_id is not None else None,
     )
 
 
@@ -153,7 +157,7 @@ def search(
 
 def _rows(settings: WebSettings, query) -> list[SubmissionView]:
     db = get_database(settings.database_url)
-    with db.tx() as s:
+    with db.read() as s:
         return [SubmissionView.from_row(r, with_report=False) for r in s.scalars(query)]
 
 
@@ -182,7 +186,7 @@ def failed(settings: WebSettings, limit: int = 50) -> list[SubmissionView]:
 def video_file(settings: WebSettings, submission_id: int) -> Path | None:
     """The recording on local disk, if it is inside the work directory (else None)."""
     db = get_database(settings.database_url)
-    with db.tx() as s:
+    with db.read() as s:
         row = s.get(SubmissionRow, submission_id)
         if row is None:
             return None
@@ -239,7 +243,7 @@ def stats(settings: WebSettings, now: datetime | None = None) -> Stats:
     hour_ago = now - timedelta(hours=1)
     states = service.counts(settings=settings.workers)
     db = get_database(settings.database_url)
-    with db.tx() as s:
+    with db.read() as s:
         recent = s.execute(
             select(
                 SubmissionRow.created_at,

@@ -1,4 +1,5 @@
-"""The web service's own tables (users, API tokens, API intake), next to the workers' tables.
+"""The web service's own tables (users, browser sessions, API tokens, API intake), next to
+the workers' tables.
 
 They live in the same database and use the workers' engine (one pool per process, the same
 SQLite locking recipe); their migrations (``web/migrations``) run on first use.
@@ -64,6 +65,31 @@ class AuditRow(WebBase):
     actor: Mapped[str] = mapped_column(String(100))
     action: Mapped[str] = mapped_column(String(40))  # claim | take_over | approved | rejected | ...
     detail: Mapped[str | None] = mapped_column(Text)  # reason, comment, what was taken over
+
+
+class LoginSessionRow(WebBase):
+    """A browser session (see ``web/logins.py``): the cookie holds a random token, this row its
+    hash, so a session ends on the server (logout, password or role change), not only when the
+    cookie expires."""
+
+    __tablename__ = "web_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(Integer, index=True)
+    csrf_secret: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column()
+    expires_at: Mapped[datetime] = mapped_column()
+
+
+def read_sessions(database_url: str) -> sessionmaker[Session]:
+    """Like ``sessions``, for reading only (no write lock on SQLite)."""
+    sessions(database_url)  # the tables exist
+    db = get_database(database_url)
+    factory = getattr(db, "_web_read_sessions", None)
+    if factory is None:
+        factory = sessionmaker(db.read_engine, expire_on_commit=False)
+        db._web_read_sessions = factory  # type: ignore[attr-defined]
+    return factory
 
 
 def sessions(database_url: str) -> sessionmaker[Session]:

@@ -1,16 +1,16 @@
-"""Reviewer and operator accounts: creation and password check."""
+"""Reviewer and operator accounts: creation, password check, and changes (each change ends
+the account's sessions)."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from web.passwords import DUMMY_HASH, hash_password, verify_password
-from web.tables import UserRow, sessions
+from web.passwords import DUMMY_HASH, hash_password, policy_problem, verify_password
+from web.tables import UserRow, read_sessions, sessions
 from workers.db import utc_now
 
 ROLES = ("reviewer", "operator")
-MIN_PASSWORD = 8
 
 
 class UserError(ValueError):
@@ -23,8 +23,9 @@ def add_user(database_url: str, name: str, role: str, password: str) -> UserRow:
         raise UserError("a user name must have 1 to 100 characters")
     if role not in ROLES:
         raise UserError(f"role must be one of {', '.join(ROLES)}")
-    if len(password) < MIN_PASSWORD:
-        raise UserError(f"the password must have at least {MIN_PASSWORD} characters")
+    problem = policy_problem(password, name)
+    if problem:
+        raise UserError(problem)
     row = UserRow(
         name=name, role=role, password_hash=hash_password(password), active=True, created_at=utc_now()
     )
@@ -38,7 +39,7 @@ def add_user(database_url: str, name: str, role: str, password: str) -> UserRow:
 
 def authenticate(database_url: str, name: str, password: str) -> UserRow | None:
     """The active user with that name and password, else None."""
-    with sessions(database_url).begin() as s:
+    with read_sessions(database_url).begin() as s:
         row = s.scalar(select(UserRow).where(UserRow.name == name.strip()))
     if row is None or not row.active:
         verify_password(password, DUMMY_HASH)
@@ -47,6 +48,38 @@ def authenticate(database_url: str, name: str, password: str) -> UserRow | None:
 
 
 def get_user(database_url: str, user_id: int) -> UserRow | None:
-    with sessions(database_url).begin() as s:
+    with read_sessions(database_url).begin() as s:
         row = s.get(UserRow, user_id)
     return row if row is not None and row.active else None
+
+
+def _change(database_url: str, name: str, **values: object) -> UserRow:
+    """Change the named user and end all their sessions: whoever was logged in as them logs
+    in again, under the new password or role."""
+    from web import logins
+
+    with sessions(database_url).begin() as s:
+        row = s.scalar(select(UserRow).where(UserRow.name == name.strip()))
+        if row is None:
+            raise UserError(f"no user {name!r}")
+        for key, value in values.items():
+            setattr(row, key, value)
+    logins.end_all(database_url, row.id)
+    return row
+
+
+def set_password(database_url: str, name: str, password: str) -> UserRow:
+    problem = policy_problem(password, name)
+    if problem:
+        raise UserError(problem)
+    return _change(database_url, name, password_hash=hash_password(password))
+
+
+def set_role(database_url: str, name: str, role: str) -> UserRow:
+    if role not in ROLES:
+        raise UserError(f"role must be one of {', '.join(ROLES)}")
+    return _change(database_url, name, role=role)
+
+
+def set_active(database_url: str, name: str, active: bool) -> UserRow:
+    return _change(database_url, name, active=active)

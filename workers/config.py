@@ -56,6 +56,7 @@ class Settings(BaseModel):
     heartbeat_s: float = 5.0  # a running job writes heartbeat_at this often
     stale_after_s: float = 40.0  # no heartbeat for this long: the worker is presumed dead
     reap_interval_s: float = 15.0  # a worker runs the reaper and the outbox this often
+    worker_ttl_s: int = 60  # RQ worker TTL; an idle worker heartbeats every worker_ttl_s - 15 s
     grace_s: float = 10.0  # a just-written queued/received row is not yet reaped
 
     smtp_host: str = "127.0.0.1"
@@ -92,6 +93,7 @@ class Settings(BaseModel):
             heartbeat_s=_float("VIDVERIFY_HEARTBEAT_S", d.heartbeat_s),
             stale_after_s=_float("VIDVERIFY_STALE_AFTER_S", d.stale_after_s),
             reap_interval_s=_float("VIDVERIFY_REAP_INTERVAL_S", d.reap_interval_s),
+            worker_ttl_s=max(20, _int("VIDVERIFY_WORKER_TTL_S", d.worker_ttl_s)),
             grace_s=_float("VIDVERIFY_REAP_GRACE_S", d.grace_s),
             smtp_host=env("VIDVERIFY_SMTP_HOST") or d.smtp_host,
             smtp_port=_int("VIDVERIFY_SMTP_PORT", d.smtp_port),

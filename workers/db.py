@@ -2,7 +2,8 @@
 
 RQ forks a work horse per job; a pooled connection inherited across ``fork`` would be
 shared by two processes and corrupt both sessions. ``get_database`` therefore keys its
-cache by process id, so each horse opens its own connections.
+cache by process id, so each horse opens its own connections, and no SQLite transaction is
+open while the process forks (``workers/forksafe.py``).
 """
 
 from __future__ import annotations
@@ -18,8 +19,11 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from vidverify.migrate import ensure
+from workers import forksafe
 from workers.migrations import HISTORY
 from workers.models import EventRow
+
+READ_ONLY = "vidverify_read_only"
 
 
 def utc_now() -> datetime:
@@ -42,8 +46,12 @@ def _make_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Reads (``Database.read``) take no write lock: they neither wait for writers nor
+        # hold them up.
+        read = connection.get_execution_options().get(READ_ONLY)
+        connection.exec_driver_sql("BEGIN" if read else "BEGIN IMMEDIATE")
 
+    forksafe.watch(engine)
     return engine
 
 
@@ -56,11 +64,19 @@ class Database:
         # The workers' migrations (workers/migrations), under vidverify.migrate's lock.
         ensure(self.engine, HISTORY)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.read_engine = self.engine.execution_options(**{READ_ONLY: True})
+        self._read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
 
     @contextmanager
     def tx(self) -> Iterator[Session]:
         """A session in one transaction, committed on success, rolled back on error."""
         with self._sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for reading only: on SQLite a plain ``BEGIN`` (no write lock)."""
+        with self._read_sessions() as session, session.begin():
             yield session
 
     def close(self) -> None:

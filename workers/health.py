@@ -30,7 +30,7 @@ def problems(settings: Settings | None = None, worker: bool = False) -> list[str
     except Exception as exc:
         found.append(f"redis {settings.redis_url}: {exc}")
     try:
-        with get_database(settings.database_url).engine.connect() as db:
+        with get_database(settings.database_url).read_engine.connect() as db:
             db.execute(text("SELECT 1"))
     except Exception as exc:
         found.append(f"database: {type(exc).__name__}: {exc}")

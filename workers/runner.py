@@ -13,10 +13,9 @@ import importlib
 import logging
 import threading
 
-from rq import Worker
-
 from workers import notify, reaper, retention
 from workers.config import Settings
+from workers.liveness import RegisteredWorker
 from workers.models import Stage
 from workers.queues import get_queue, redis_connection
 
@@ -94,7 +93,7 @@ def run_worker(
         maintenance_pass(settings)
         thread = Maintenance(settings)
         thread.start()
-    worker = Worker(queues, connection=connection, name=name)
+    worker = RegisteredWorker(queues, connection=connection, name=name, worker_ttl=settings.worker_ttl_s)
     try:
         worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
     finally:

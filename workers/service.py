@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from workers import handoff, lifecycle
 from workers.config import Settings
 from workers.db import Database, add_event, get_database, utc_now
+from workers.emails import normalise_email
 from workers.models import (
     REVIEW_VERDICTS,
     EventRow,
@@ -35,7 +36,6 @@ log = logging.getLogger(__name__)
 
 # Where an operator may start a submission again: failed, or stuck before a decision.
 REQUEUEABLE = (State.FAILED, State.RECEIVED, State.QUEUED, State.FETCHING, State.ANALYSING)
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class SubmissionError(ValueError):
@@ -70,9 +70,11 @@ def _is_url(source: str) -> bool:
     return bool(re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", source))
 
 
-def idempotency_key(source: str, aircraft_sn: str) -> str:
-    """The key that makes 'same link, same product' one submission."""
-    return hashlib.sha256(f"{source}\n{aircraft_sn}".encode()).hexdigest()
+def idempotency_key(source: str, aircraft_sn: str, scope: str | None = None) -> str:
+    """The key that makes 'same link, same product' one submission, per ``scope`` (the API
+    client: another client posting the same link gets a submission of its own)."""
+    text = f"{source}\n{aircraft_sn}" + (f"\n{scope}" if scope else "")
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _normalise_source(source: str, allow_local: bool) -> tuple[str, str]:
@@ -109,6 +111,7 @@ def submit(
     *,
     allow_local: bool = False,
     settings: Settings | None = None,
+    scope: str | None = None,
 ) -> SubmissionView:
     """Store a submission and queue its fetch; the same source for the same aircraft
     returns the existing submission unchanged (nothing queued twice).
@@ -125,10 +128,13 @@ def submit(
         raise SubmissionError("the aircraft serial number is required")
     if owner_email is not None:
         owner_email = owner_email.strip() or None
-        if owner_email and not _EMAIL.match(owner_email):
-            raise SubmissionError(f"not an e-mail address: {owner_email!r}")
+        if owner_email:
+            try:
+                owner_email = normalise_email(owner_email)
+            except ValueError as exc:
+                raise SubmissionError(f"{exc} ({owner_email!r})") from exc
     source, kind = _normalise_source(source, allow_local)
-    key = idempotency_key(source, aircraft_sn)
+    key = idempotency_key(source, aircraft_sn, scope)
 
     with db.tx() as s:
         existing = s.scalar(select(SubmissionRow).where(SubmissionRow.idempotency_key == key))
@@ -195,7 +201,7 @@ def _enqueue_first(settings: Settings, db: Database, submission_id: int) -> Subm
 def get(submission_id: int, *, settings: Settings | None = None) -> SubmissionView:
     """One submission with its report; ``NotFound`` if there is none."""
     _, db = _ctx(settings)
-    with db.tx() as s:
+    with db.read() as s:
         row = s.get(SubmissionRow, submission_id)
         if row is None:
             raise NotFound(f"no submission {submission_id}")
@@ -222,14 +228,14 @@ def list_submissions(
             query = query.where(SubmissionRow.verdict == Verdict(verdict))
     except ValueError as exc:
         raise SubmissionError(str(exc)) from exc
-    with db.tx() as s:
+    with db.read() as s:
         return [SubmissionView.from_row(r, with_report=False) for r in s.scalars(query)]
 
 
 def counts(*, settings: Settings | None = None) -> dict[State, int]:
     """Submissions per state, for the operations dashboard."""
     _, db = _ctx(settings)
-    with db.tx() as s:
+    with db.read() as s:
         rows = s.execute(select(SubmissionRow.state, func.count()).group_by(SubmissionRow.state)).all()
     return {state: n for state, n in rows}
 
@@ -237,7 +243,7 @@ def counts(*, settings: Settings | None = None) -> dict[State, int]:
 def events(submission_id: int, *, settings: Settings | None = None) -> list[EventView]:
     """The submission's history, oldest first."""
     _, db = _ctx(settings)
-    with db.tx() as s:
+    with db.read() as s:
         rows = s.scalars(
             select(EventRow).where(EventRow.submission_id == submission_id).order_by(EventRow.id)
         ).all()
@@ -326,7 +332,7 @@ def record_review(
 def outbox(submission_id: int, *, settings: Settings | None = None) -> list[dict[str, Any]]:
     """The notifications queued for a submission (kind, recipient, status, sent_at)."""
     _, db = _ctx(settings)
-    with db.tx() as s:
+    with db.read() as s:
         rows = s.scalars(select(OutboxRow).where(OutboxRow.submission_id == submission_id)).all()
         return [
             {

@@ -28,6 +28,9 @@ DEFAULT = FetchPolicy()
         ("https://evil.example.com/watch?v=abc", "not allowed"),
         ("https://www.youtube.com/playlist?list=PL123", "playlist"),
         ("https://www.youtube.com.evil.net/watch?v=abc", "not allowed"),
+        ("https://[youtube.com]/x", "malformed"),
+        ("http://[::1/", "malformed"),
+        ("https://www.youtube.com:99999/watch?v=abc", "malformed"),
     ],
 )
 def test_disallowed_urls(url: str, words: str) -> None:

@@ -260,8 +260,11 @@ def test_approved_submission_reports_its_window(api: Any, make_submission: Any) 
     assert after["window_expires_at"]
 
 
-def test_openapi_is_served(api: Any) -> None:
-    _settings, client, _auth = api
+def test_openapi_is_served_when_enabled(api: Any, make_settings: Any, client_for: Any) -> None:
+    settings, client, _auth = api
+    for path in ("/docs", "/redoc", "/openapi.json"):
+        assert client.get(path).status_code == 404  # off by default
+    client = client_for(make_settings(settings.database_url, VIDVERIFY_WEB_PUBLIC_DOCS="1"))
     spec = client.get("/openapi.json").json()
     assert "/api/submissions" in spec["paths"]
     assert "/api/submissions/{submission_id}" in spec["paths"]
@@ -293,8 +296,11 @@ def test_a_token_reads_only_what_it_posted(api: Any) -> None:
     unknown = client.get("/api/submissions/999999", headers=other)
     assert theirs.status_code == unknown.status_code == 404
     assert theirs.json()["detail"] == f"no submission {sid}"  # the same answer as an unknown id
-    # The other client posts the same recording for the same aircraft: same submission, and
-    # from then on it may read it.
+    # The other client posts the same recording for the same aircraft: a submission of its
+    # own (idempotency is per client), and the first one stays out of its reach.
     again = client.post("/api/submissions", json=BODY, headers=other)
-    assert again.status_code == 202 and again.json()["id"] == sid
-    assert client.get(f"/api/submissions/{sid}", headers=other).status_code == 200
+    assert again.status_code == 202 and again.json()["id"] != sid
+    assert client.get(f"/api/submissions/{sid}", headers=other).status_code == 404
+    assert client.get(f"/api/submissions/{again.json()['id']}", headers=other).status_code == 200
+    # The first client posting again gets its own submission back.
+    assert client.post("/api/submissions", json=BODY, headers=auth).json()["id"] == sid

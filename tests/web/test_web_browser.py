@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from rq import Queue, Worker
 
+from tests.support.page_wait import wait_for
 from web import submissions
 
 RC_SN = "1581FB71CL0FKKSRDVPS"
@@ -41,7 +42,7 @@ def test_reviewer_approves_a_flagged_submission(
 
     page.click(f"#review-queue li[data-id='{older.id}'] a.button")
     page.wait_for_url(f"{base}/review/{older.id}")
-    page.wait_for_function("Array.from(document.images).every(i => i.complete)")
+    wait_for(page, "Array.from(document.images).every(i => i.complete)")
     widths = page.eval_on_selector_all("#frames img", "imgs => imgs.map(i => i.naturalWidth)")
     assert len(widths) == 3 and all(w > 0 for w in widths), widths
     assert RC_SN in page.locator("#serials .serial-read").first.inner_text()
@@ -50,9 +51,9 @@ def test_reviewer_approves_a_flagged_submission(
     assert page.locator("#timeline .span").count() == 5
 
     # the recording is stored in the work dir: a step's link seeks the player
-    page.wait_for_function("document.getElementById('player').readyState >= 1")
+    wait_for(page, "document.getElementById('player').readyState >= 1")
     page.locator("#steps button.seek").nth(1).click()  # gimbal calibration, at 8.8 s
-    page.wait_for_function("Math.abs(document.getElementById('player').currentTime - 8.8) < 0.6")
+    wait_for(page, "Math.abs(document.getElementById('player').currentTime - 8.8) < 0.6")
     page.evaluate("document.getElementById('player').pause(); window.scrollTo(0, 0)")
     screenshot(page, "2-submission")
 
@@ -199,4 +200,4 @@ def test_dashboard_refreshes_itself(
     cell = f"#queues tr[data-queue='{fetch.name}'] td.depth"
     assert page.locator(cell).inner_text() == "0"
     fetch.enqueue("os.getcwd", job_id="late-arrival")
-    page.wait_for_function(f"document.querySelector(\"{cell}\").textContent.trim() === '1'", timeout=10_000)
+    wait_for(page, f"document.querySelector(\"{cell}\").textContent.trim() === '1'", timeout=10)

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import io
-import os
-import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from tests.support.serve_run import served
 from vidverify.cli import main
 
 VIDVERIFY = Path(sys.executable).with_name("vidverify")
@@ -56,34 +54,15 @@ def test_users_add_reads_the_password_from_stdin(
         main(["users", "add", "olga", "--role", "admin"])
 
 
-def test_serve_starts_uvicorn(make_settings: Any, sqlite_url: str, tmp_path: Path) -> None:
-    import socket
-
+def test_serve_starts_uvicorn(
+    make_settings: Any, sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     make_settings(sqlite_url)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [str(VIDVERIFY), "serve", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        env=dict(os.environ),
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                response = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
-                break
-            except httpx.TransportError as exc:
-                if proc.poll() is not None:
-                    raise AssertionError(proc.stdout.read().decode()) from exc
-                if time.monotonic() > deadline:
-                    raise AssertionError("vidverify serve did not answer in 30 s") from exc
-                time.sleep(0.2)
-        assert response.status_code == 200 and response.json()["ready"] is True
-        assert httpx.get(f"http://127.0.0.1:{port}/openapi.json").json()["info"]["title"] == "vidverify"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with served(tmp_path) as base:
+        response = httpx.get(f"{base}/healthz", timeout=5)
+        assert response.status_code == 200 and response.json() == {"live": True, "ready": True}
+        assert httpx.get(f"{base}/openapi.json").status_code == 404  # off by default
+        assert "server" not in response.headers
+    monkeypatch.setenv("VIDVERIFY_WEB_PUBLIC_DOCS", "1")
+    with served(tmp_path) as base:
+        assert httpx.get(f"{base}/openapi.json").json()["info"]["title"] == "vidverify"

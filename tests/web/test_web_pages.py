@@ -86,8 +86,7 @@ def test_a_tampered_session_cookie_is_ignored(web: Any) -> None:
     _settings, client = web
     _login(client, "rita")
     value = client.cookies.get("vv_session")
-    payload, signature = value.rsplit(".", 1)
-    client.cookies.set("vv_session", payload + "." + "0" * len(signature))
+    client.cookies.set("vv_session", value[:-1] + ("A" if value[-1] != "A" else "B"))
     response = client.get("/review", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"].startswith("/login")
 
@@ -250,32 +249,45 @@ def test_unknown_submission_is_404(web: Any) -> None:
     assert client.get("/review/424242").status_code == 404
 
 
-def test_healthz_reports_readiness(make_settings: Any, sqlite_url: str, client_for: Any) -> None:
-    settings = make_settings(sqlite_url)
+def test_healthz_reports_readiness(make_settings: Any, sqlite_url: str, client_for: Any, users: Any) -> None:
+    settings = make_settings(sqlite_url, VIDVERIFY_WEB_METRICS_TOKEN="scrape-me")
+    users(settings)
     ok = client_for(settings).get("/healthz")
     assert ok.status_code == 200
-    assert ok.json() == {"live": True, "ready": True, "checks": {"redis": "ok", "database": "ok"}}
+    assert ok.json() == {"live": True, "ready": True}
 
-    down = make_settings(sqlite_url, REDIS_URL="redis://127.0.0.1:1/0")
-    response = client_for(down).get("/healthz")
+    down = make_settings(
+        sqlite_url, REDIS_URL="redis://127.0.0.1:1/0", VIDVERIFY_WEB_METRICS_TOKEN="scrape-me"
+    )
+    client = client_for(down)
+    response = client.get("/healthz")
     assert response.status_code == 503
-    body = response.json()
-    assert body["live"] is True and body["ready"] is False
-    assert body["checks"]["database"] == "ok" and body["checks"]["redis"] != "ok"
+    # Public: terse, no error text (it named Redis's host and port).
+    assert response.json() == {"live": True, "ready": False}
+    assert "127.0.0.1" not in response.text
+    # Operators (a session or the metrics token) see what failed.
+    for headers in ({"Authorization": "Bearer scrape-me"}, {}):
+        if not headers:
+            _login(client, "otto")
+        body = client.get("/healthz", headers=headers).json()
+        assert body["ready"] is False
+        assert body["checks"]["database"] == "ok" and "127.0.0.1:1" in body["checks"]["redis"]
 
 
 def test_healthz_on_postgresql_and_a_dead_database(make_settings: Any, pg_url: str, client_for: Any) -> None:
     assert client_for(make_settings(pg_url)).get("/healthz").status_code == 200
     # building the app does not touch the database; /healthz finds it unreachable
-    dead = client_for(make_settings("postgresql+psycopg://postgres@127.0.0.1:1/test"))
-    response = dead.get("/healthz")
+    dead = client_for(
+        make_settings("postgresql+psycopg://postgres@127.0.0.1:1/test", VIDVERIFY_WEB_METRICS_TOKEN="t")
+    )
+    response = dead.get("/healthz", headers={"Authorization": "Bearer t"})
     assert response.status_code == 503
     assert response.json()["checks"]["redis"] == "ok"
     assert response.json()["checks"]["database"] != "ok"
 
 
 def test_metrics_in_prometheus_format(
-    web: Any, make_submission: Any, redis_conn: Any, monkeypatch: pytest.MonkeyPatch
+    web: Any, make_submission: Any, redis_conn: Any, make_settings: Any, client_for: Any
 ) -> None:
     from prometheus_client.parser import text_string_to_metric_families
     from rq import Queue
@@ -297,6 +309,8 @@ def test_metrics_in_prometheus_format(
     client.post(f"/review/{flagged.id}/decision", data={"verdict": "approved", "csrf": token})
     queue = Queue(f"{settings.workers.queue_prefix}-fetch", connection=redis_conn)
     queue.enqueue("os.getcwd", job_id="m-1")
+    assert client.get("/metrics").status_code == 401  # not public by default
+    _login(client, "otto")  # an operator's session may read them
     response = client.get("/metrics")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain; version=0.0.4")
@@ -324,9 +338,12 @@ def test_metrics_in_prometheus_format(
     assert samples[("vidverify_review_backlog", ())] == 1  # one flagged left after the review
     assert samples[("vidverify_redis_up", ())] == 1
 
-    monkeypatch.setenv("VIDVERIFY_WEB_METRICS_TOKEN", "scrape-me")
-    assert client.get("/metrics").status_code == 401
-    assert client.get("/metrics", headers={"Authorization": "Bearer scrape-me"}).status_code == 200
+    scraper = client_for(make_settings(settings.database_url, VIDVERIFY_WEB_METRICS_TOKEN="scrape-me"))
+    assert scraper.get("/metrics").status_code == 401
+    assert scraper.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    assert scraper.get("/metrics", headers={"Authorization": "Bearer scrape-me"}).status_code == 200
+    public = client_for(make_settings(settings.database_url, VIDVERIFY_WEB_PUBLIC_METRICS="1"))
+    assert public.get("/metrics").status_code == 200
 
 
 def test_percentile() -> None:

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from rq import Queue
 
+from tests.support.page_wait import wait_for
 from web import submissions
 
 PASSWORD = "correct horse battery"
@@ -69,7 +70,7 @@ def test_reviewer_claims_zooms_seeks_and_decides_by_keyboard(
     assert rita.locator("#timeline .mark").count() == 1  # the finding on the timeline
     labels = rita.locator("#viewer-boxes .box-label").all_inner_texts()
     assert labels == ["Weak GPS signal · 91 %"]
-    rita.wait_for_function("document.getElementById('viewer-img').naturalWidth > 0")
+    wait_for(rita, "document.getElementById('viewer-img').naturalWidth > 0")
     _no_sideways_scroll(rita)
     screenshot(rita, f"w{width}-1-case-claimed")
 
@@ -89,19 +90,21 @@ def test_reviewer_claims_zooms_seeks_and_decides_by_keyboard(
     assert float(rita.get_attribute("#stage", "data-zoom")) == pytest.approx(2.25)
     transform = rita.eval_on_selector("#canvas", "c => c.style.transform")
     assert "scale(2.25)" in transform
-    rita.wait_for_function("document.getElementById('player').readyState >= 1")
+    wait_for(rita, "document.getElementById('player').readyState >= 1")
     rita.locator("#frames button.thumb[data-index='0']").click()  # About page at 0:03.2
-    rita.wait_for_function(
+    wait_for(
+        rita,
         "(() => { const p = document.getElementById('player');"
-        " return p.paused && Math.abs(p.currentTime - 3.2) < 0.01 && !p.seeking; })()"
+        " return p.paused && Math.abs(p.currentTime - 3.2) < 0.01 && !p.seeking; })()",
     )
     assert rita.get_attribute("#stage", "data-zoom") == "1.00"  # a new frame starts fitted
     assert "RC serial" in rita.locator("#viewer-caption").inner_text()
     assert rita.locator("#viewer-boxes .box-label").all_inner_texts() == ["1581FB71CL0FKKSRDVPS · 58 %"]
     rita.keyboard.press("j")  # next frame, and the video follows, paused
-    rita.wait_for_function(
+    wait_for(
+        rita,
         "(() => { const p = document.getElementById('player');"
-        " return p.paused && Math.abs(p.currentTime - 12.0) < 0.01; })()"
+        " return p.paused && Math.abs(p.currentTime - 12.0) < 0.01; })()",
     )
     rita.keyboard.press("+")
     rita.locator("#approve").scroll_into_view_if_needed()
@@ -215,7 +218,7 @@ def test_dashboard_refresh_keeps_the_scroll_position(
     assert before > 0
     Queue(f"{settings.workers.queue_prefix}-fetch", connection=redis_conn).enqueue("os.getcwd", job_id="x-1")
     cell = f"#queues tr[data-queue='{settings.workers.queue_prefix}-fetch'] td.depth"
-    otto.wait_for_function(f"document.querySelector(\"{cell}\").textContent.trim() === '1'", timeout=10_000)
+    wait_for(otto, f"document.querySelector(\"{cell}\").textContent.trim() === '1'", timeout=10)
     assert otto.evaluate("window.scrollY") == before
     assert otto.locator(f"{cell} ~ td.oldest").inner_text() != "—"  # the oldest job's age
 
@@ -234,15 +237,17 @@ def test_owner_page_shows_the_failed_step_and_its_frame(
     text = failure.inner_text()
     assert "RC serial (About page)" in text and "at 0:03.2" in text
     assert "not the one registered with this aircraft" in text
-    page.wait_for_function("document.querySelector('.owner-frame img').naturalWidth > 0")
+    wait_for(page, "document.querySelector('.owner-frame img').naturalWidth > 0")
     assert "One continuous recording" in page.locator("#how-to").inner_text()
     assert page.locator("nav").count() == 0  # no staff navigation for the owner
     _no_sideways_scroll(page)
     screenshot(page, "w390-9-owner")
 
 
-def test_docs_render_with_the_network_blocked(site: Any, open_page: Any, screenshot: Any) -> None:
-    _settings, base = site
+def test_docs_render_with_the_network_blocked(
+    make_settings: Any, sqlite_url: str, serve: Any, open_page: Any, screenshot: Any
+) -> None:
+    base = serve(make_settings(sqlite_url, VIDVERIFY_WEB_PUBLIC_DOCS="1"))  # off by default
     page = open_page(1366)
     outside: list[str] = []
 

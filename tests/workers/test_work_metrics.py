@@ -92,10 +92,13 @@ def test_metrics_agree_with_the_dashboard_after_a_run(pg_url, env, manifest, wor
         print(workers.logs())
         raise
 
-    settings = WebSettings.from_env()
+    # Scraped as Prometheus would: /metrics is not public by default (issue 17), a token opens it.
+    settings = WebSettings.from_env().model_copy(update={"metrics_token": "scraper-token"})
     add_user(settings.database_url, "otto", "operator", PASSWORD)
     with TestClient(create_app(settings)) as client:
-        text = client.get("/metrics").text
+        scraped = client.get("/metrics", headers={"Authorization": "Bearer scraper-token"})
+        assert scraped.status_code == 200, scraped.text
+        text = scraped.text
         form = client.get("/login")
         csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
         client.post("/login", data={"username": "otto", "password": PASSWORD, "csrf": csrf})
