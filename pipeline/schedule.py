@@ -32,7 +32,7 @@ SCROLLING_SCREENS = frozenset({ScreenKind.STATUS_LIST, ScreenKind.ABOUT, ScreenK
 SCROLL_REFRESH_S = 0.75
 # The About page is read again this often while it stays: the serial vote needs readings from
 # several frames, not one frame's (``serial_vote``).
-ABOUT_REFRESH_S = 1.0
+ABOUT_REFRESH_S = 2.0
 PAN_SHIFT = 0.5  # thumbnail rows of vertical shift between samples that mean "panning"
 FULL_REFRESH_S = 10.0  # a camera view re-read through its top bar only is read in full this often
 TINY = (32, 18)
