@@ -3,7 +3,11 @@
 # Safe to run repeatedly; does nothing when everything is present.
 set -euo pipefail
 
-PACKAGES=(tesseract-ocr tesseract-ocr-eng ffmpeg redis-server postgresql chromium chromium-driver fonts-dejavu-core fonts-liberation)
+PACKAGES=(tesseract-ocr tesseract-ocr-eng
+  # UI languages (#14): the page is read with the model of the language detected; serials stay eng.
+  tesseract-ocr-fra tesseract-ocr-deu tesseract-ocr-spa tesseract-ocr-ita tesseract-ocr-ces
+  tesseract-ocr-jpn tesseract-ocr-kor tesseract-ocr-chi-sim tesseract-ocr-chi-tra fonts-noto-cjk
+  ffmpeg redis-server postgresql chromium chromium-driver fonts-dejavu-core fonts-liberation)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
