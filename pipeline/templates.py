@@ -63,6 +63,9 @@ class Template(BaseModel):
     description: str = ""
     # Between templates whose markers were read equally often, the higher priority is chosen.
     priority: int = 0
+    # The Tesseract model the page and the bar are read with ("eng", "fra", "jpn", ...; "a+b"
+    # allowed). Serials are read with the Latin model whatever the UI language.
+    tesseract: str = "eng"
     app_markers: list[str]
     # Scored from their labels and titles: about, status_list, settings. The calibration
     # dialog is scored from the ``calibration`` words (progress with a percentage, done, failed).
@@ -71,6 +74,21 @@ class Template(BaseModel):
     calibration: CalibrationWords
     status: StatusWords
     camera: CameraWords
+    # Where each string comes from: source id -> what the source is (repository and file, page)...
+    sources: dict[str, str] = Field(default_factory=dict)
+    # ...and string -> source id, or "none" where no source was found (said in ``description``).
+    string_sources: dict[str, str] = Field(default_factory=dict)
+
+    def phrases(self) -> set[str]:
+        """Every app string of this template: what ``string_sources`` must account for."""
+        found: set[str] = set(self.app_markers)
+        for sig in self.screens.values():
+            found.update(sig.title, sig.labels)
+        for group in (self.serial_labels, self.calibration, self.status, self.camera):
+            for value in group.model_dump().values():
+                if isinstance(value, list):
+                    found.update(value)
+        return found
 
 
 @lru_cache(maxsize=4)
