@@ -16,7 +16,6 @@ from web.ratelimit import RateLimiter
 from web.settings import WebSettings
 from web.tokens import ApiClient, check_token
 from workers.emails import normalise_email
-from workers.locales import MAX_LENGTH as LOCALE_MAX_LENGTH
 from workers.locales import normalise_locale
 from workers.models import State, SubmissionView, Verdict
 
@@ -46,7 +45,6 @@ class SubmissionIn(BaseModel):
     owner_email: Email = Field(max_length=320, description="one address, parsed by email-validator")
     locale: Locale | None = Field(
         default=None,
-        max_length=LOCALE_MAX_LENGTH,
         examples=["fr-FR"],
         description="the owner's language for the e-mails, a BCP 47 tag (fr, fr-FR, zh-Hant-TW); kept as the "
         "closest language they are written in (en, fr, de, es, it, cs, ja, ko, zh-CN, zh-TW), English when "
@@ -91,7 +89,6 @@ _ERROR_FIELDS = (
     ("RC serial", "aircraft_sn"),
     ("aircraft serial", "aircraft_sn"),
     ("e-mail", "owner_email"),
-    ("locale", "locale"),
     ("link", "youtube_url"),
     ("URL", "youtube_url"),
 )
