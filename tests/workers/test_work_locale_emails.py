@@ -215,7 +215,7 @@ def test_a_french_approval_and_a_japanese_rejection_arrive_in_their_languages(se
     assert msg["Subject"] == "ドローンの確認動画は承認されませんでした"
     body = _text(msg)
     assert body.startswith("山田 花子 様\n")
-    assert "お客様の DJI Mini 4 Pro（シリアル番号 0H5BF9D0084BGD）の確認動画" in body
+    assert "お客様のDJI Mini 4 Pro（シリアル番号 0H5BF9D0084BGD）の確認動画" in body
     assert f"- {ja_texts['reasons']['gps_weak']}\n- {ja_texts['reasons']['flight_status_error']}\n" in body
     assert ja_texts["rejected"]["outro"] in body
     assert "ステップごとの結果: https://verify.example.org/status/" in body
