@@ -22,7 +22,15 @@ SC_FACE = 2  # the .ttc's faces: JP, KR, SC, TC, HK
 LATIN_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 
 # Test data, not app strings: a made-up Chinese About page for a made-up template.
-ZH_ABOUT = ["关于", "飞行器名称", "飞行器序列号", "遥控器序列号", "固件版本", "应用程序版本", "遥控器固件版本"]
+ZH_ABOUT = [
+    "关于",
+    "飞行器名称",
+    "飞行器序列号",
+    "遥控器序列号",
+    "固件版本",
+    "应用程序版本",
+    "遥控器固件版本",
+]
 RU_ABOUT = ["О приложении", "Имя устройства", "Серийный номер дрона", "Серийный номер пульта"]
 
 
