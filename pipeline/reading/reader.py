@@ -137,6 +137,7 @@ class ScreenReader:
         engine = self.language.engine(self._engine)
         self.page = PageReader(engine, self._pool)
         self.bar.use(engine)
+        self.serials.use(engine)
 
     def _facts(
         self,

@@ -12,8 +12,9 @@ from PIL import Image, ImageDraw, ImageFont
 
 from pipeline.ocr import TesserocrEngine, model_available
 from pipeline.reading import ScreenKind, ScreenReader
+from pipeline.reading.about import AboutFacts
 from pipeline.reading.language import PROBE_MAX, UiLanguage, is_latin
-from pipeline.templates import Template, load_templates
+from pipeline.templates import SerialLabels, Template, load_templates
 from pipeline.textmatch import matches, norm
 from tests.support.screens import template
 
@@ -38,16 +39,26 @@ def _zh_template() -> Template:
     base = template("dji_go4")
     screens = dict(base.screens)
     screens["about"] = screens["about"].model_copy(update={"title": ZH_ABOUT[:1], "labels": ZH_ABOUT[1:]})
+    labels = SerialLabels(rc=["遥控器序列号"], aircraft=["飞行器序列号"], device_name=["飞行器名称"])
     return base.model_copy(
-        update={"language": "zh-CN", "tesseract": "chi_sim", "screens": screens, "app_markers": ZH_ABOUT[1:]}
+        update={
+            "language": "zh-CN",
+            "tesseract": "chi_sim",
+            "screens": screens,
+            "app_markers": ZH_ABOUT[1:],
+            "serial_labels": labels,
+        }
     )
 
 
-def _page(rows: list[str], font: ImageFont.FreeTypeFont) -> np.ndarray:
+def _page(rows: list[str], font: ImageFont.FreeTypeFont, values: dict[str, str] | None = None) -> np.ndarray:
     image = Image.new("RGB", (1280, 720), (28, 28, 30))
     draw = ImageDraw.Draw(image)
+    latin = ImageFont.truetype(str(LATIN_FONT), 30)
     for k, text in enumerate(rows):
         draw.text((90, 90 + 80 * k), text, font=font, fill=(235, 235, 235))
+        if values and text in values:
+            draw.text((700, 92 + 80 * k), values[text], font=latin, fill=(200, 200, 200))
     return np.asarray(image)[:, :, ::-1].copy()  # BGR, as decoded frames are
 
 
@@ -97,8 +108,13 @@ def test_a_chinese_page_is_recognised_after_one_probe_and_read_in_chinese() -> N
         assert obs.screen is ScreenKind.ABOUT and obs.template is not None
         assert obs.template.language == "zh-CN"
         assert reader.language.settled == "zh-CN" and reader.language.probes == 1
-        again = reader.read(_page(ZH_ABOUT[:3], font), 1.0)  # read with chi_sim now, no probe
+        serials = {"飞行器序列号": "1581F4QWB2240012", "遥控器序列号": "5YSZK7E0023TRE"}
+        again = reader.read(_page(ZH_ABOUT, font, serials), 1.0)  # read with chi_sim now, no probe
         assert again.screen is ScreenKind.ABOUT and reader.language.probes == 1
+        assert isinstance(again.facts, AboutFacts)
+        read = {(s.role, s.text) for s in again.facts.serials}
+        # The labels in Chinese, the values with the Latin model.
+        assert ("aircraft", "1581F4QWB2240012") in read and ("rc", "5YSZK7E0023TRE") in read
 
 
 def test_an_english_page_needs_no_probe() -> None:
