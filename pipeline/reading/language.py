@@ -46,23 +46,23 @@ class UiLanguage:
     text_pages: int = 0  # text-filled pages no template recognised, before settling
     tried: list[str] = field(default_factory=list)  # models probed
 
+    def __post_init__(self) -> None:
+        self._latin = tuple(t for t in self.templates if is_latin(t))
+        self._other = tuple(t for t in self.templates if not is_latin(t))
+        self._chosen: tuple[Template, ...] = self._latin
+        # The installed models of the templates the Latin read cannot match, in file order.
+        self._models = list(dict.fromkeys(t.tesseract for t in self._other if model_available(t.tesseract)))
+
     def candidates(self) -> tuple[Template, ...]:
         """The templates to classify a read of the current model with."""
-        if self.settled is not None:
-            return tuple(t for t in self.templates if t.language == self.settled)
-        return tuple(t for t in self.templates if is_latin(t))
+        return self._chosen
 
     def of_model(self, model: str) -> tuple[Template, ...]:
         """The templates a probe with ``model`` is classified with."""
-        return tuple(t for t in self.templates if t.tesseract == model and not is_latin(t))
+        return tuple(t for t in self._other if t.tesseract == model)
 
     def probe_models(self) -> list[str]:
-        """The installed models of the templates the Latin read cannot match, in file order."""
-        models: list[str] = []
-        for t in self.templates:
-            if not is_latin(t) and t.tesseract not in models and model_available(t.tesseract):
-                models.append(t.tesseract)
-        return models
+        return list(self._models)
 
     def wants_probe(self, text_lines: int, time_s: float) -> bool:
         """A page full of text that no template recognised, while the language is open."""
@@ -83,6 +83,7 @@ class UiLanguage:
         if self.settled is not None:
             return False
         self.settled = template.language
+        self._chosen = tuple(t for t in self.templates if t.language == template.language)
         changed = template.tesseract != self.model
         self.model = template.tesseract
         return changed
