@@ -3,7 +3,7 @@
 Phases, each printed as it goes:
 1. idle: one recording of just over a minute, alone, twice (the second warm);
 2. for each N in ``--workers`` (default 1, 2, 3): N workers, a closed loop keeping
-   ``--depth`` submissions outstanding (default 2N + 1) for ``--phase-s`` seconds, then drained;
+   ``--depth`` submissions outstanding (default 2N) for ``--phase-s`` seconds, then drained;
 3. faults (``--fault-workers`` workers, the same closed loop): a worker SIGKILLed mid-analysis
    and started again, Redis restarted empty, PostgreSQL restarted, the SMTP server down for
    ``--smtp-down-s``; each after the previous one has recovered;
@@ -42,8 +42,8 @@ GOALS = {"one_minute_recordings_per_hour": 600, "idle_one_minute_verdict_s": 30}
 def parse(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.split("\n", 1)[0])
     p.add_argument("--workers", default="1,2,3", help="comma list of worker counts (default 1,2,3)")
-    p.add_argument("--phase-s", type=float, default=70, help="seconds of load per worker count")
-    p.add_argument("--depth", type=int, default=0, help="outstanding submissions (default 2N+1)")
+    p.add_argument("--phase-s", type=float, default=60, help="seconds of load per worker count")
+    p.add_argument("--depth", type=int, default=0, help="outstanding submissions (default 2N)")
     p.add_argument("--m", type=int, default=0, help="at most M submissions per phase (default: no cap)")
     p.add_argument("--fault-workers", type=int, default=2)
     p.add_argument(
@@ -117,7 +117,7 @@ def conditions(args: argparse.Namespace) -> dict[str, Any]:
         "workers": args.worker_counts,
         "phase_s": args.phase_s,
         "max_posts_per_phase": args.m or None,
-        "depth": args.depth or "2N+1",
+        "depth": args.depth or "2N",
         "mix": MIX,
         "timings": {k: os.environ.get(k, v) for k, v in TIMINGS.items()},
     }
@@ -164,7 +164,7 @@ def load_phase(
 ) -> dict[str, Any]:
     system.scale(n)
     system.wait_workers_ready()
-    depth = args.depth or 2 * n + 1
+    depth = args.depth or 2 * n
     say(f"phase {name}: {n} worker(s), {depth} outstanding, {seconds:.0f} s")
     since = time.time()
     driver.run(name, depth, seconds, max_posts=args.m)
@@ -196,7 +196,7 @@ def load_phase(
 def fault_phase(args: argparse.Namespace, system: System, driver: Driver) -> list[faultlib.Fault]:
     system.scale(args.fault_workers)
     system.wait_workers_ready()
-    depth = args.depth or 2 * args.fault_workers + 1
+    depth = args.depth or 2 * args.fault_workers
     stop = threading.Event()
     poster = threading.Thread(target=driver.run, args=("faults", depth, 3600, stop, args.m), daemon=True)
     say(f"phase faults: {args.fault_workers} workers, {depth} outstanding: {', '.join(args.fault_list)}")
@@ -338,7 +338,8 @@ def summary(result: dict[str, Any]) -> None:
     for f in result.get("faults", []):
         print(
             f"  fault {f['name']}: affected {f['affected']}, lost {f['lost']}, dup windows "
-            f"{f['duplicate_windows']}, dup e-mails {f['duplicate_emails']}, extra latency "
+            f"{f['duplicate_windows']}, dup e-mails {f['duplicate_emails']}, missing e-mails "
+            f"{f['missing_emails']}, extra latency "
             f"{f['extra_latency_s']} ({f['latency_measure']})"
         )
     tot = result.get("totals", {})
@@ -364,7 +365,13 @@ def main(argv: list[str] | None = None) -> int:
     summary(result)
     say(f"wrote {args.out} in {result['conditions']['wall_s']:.0f} s")
     tot = result.get("totals", {})
-    bad = tot.get("lost", 1) or tot.get("duplicate_windows", 1) or tot.get("duplicate_emails", 1)
+    bad = [
+        k
+        for k in ("lost", "duplicate_windows", "duplicate_emails", "missing_emails", "wrong_verdicts")
+        if tot.get(k, 1)
+    ]
+    if bad:
+        say(f"FAILED: {', '.join(bad)} not 0")
     return 1 if bad else 0
 
 
