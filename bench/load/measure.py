@@ -42,6 +42,7 @@ class Row:
     decided_at: float | None
     worker: str | None
     progress: float | None
+    durations: dict[str, float]  # stage -> ms, as the workers measured them
 
 
 @dataclass
@@ -128,6 +129,7 @@ class Sampler(threading.Thread):
             SubmissionRow.decided_at,
             SubmissionRow.worker,
             SubmissionRow.progress,
+            SubmissionRow.durations,
         )
         try:
             with self.engine.connect() as conn:
@@ -145,6 +147,7 @@ class Sampler(threading.Thread):
                 r.decided_at.timestamp() if r.decided_at else None,
                 r.worker,
                 r.progress,
+                dict(r.durations or {}),
             )
             for r in result
         ]

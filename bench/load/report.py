@@ -75,6 +75,23 @@ def throughput(items: list[Posted], rows: dict[int, Row], until: float) -> dict[
     return out
 
 
+def stages(items: list[Posted], rows: dict[int, Row]) -> dict[str, Any]:
+    """The workers' own timing of each stage (fetch, analyse), and the time waiting in the
+    queue (POST to verdict less both), per submission of the phase."""
+    out: dict[str, list[float]] = {"fetch": [], "analyse": [], "waiting": []}
+    for item in items:
+        row = rows.get(item.id) if item.id is not None else None
+        if row is None or row.decided_at is None or row.attempts != 1:
+            continue
+        fetch, analyse = row.durations.get("fetch"), row.durations.get("analyse")
+        if fetch is None or analyse is None:
+            continue
+        out["fetch"].append(fetch / 1000)
+        out["analyse"].append(analyse / 1000)
+        out["waiting"].append(row.decided_at - item.posted_at - (fetch + analyse) / 1000)
+    return {k: percentiles(v) for k, v in out.items()}
+
+
 def wrong_verdicts(items: list[Posted], rows: dict[int, Row]) -> list[str]:
     wrong = []
     for item in items:
@@ -162,6 +179,7 @@ def phase_figures(
         "post_to_verdict_s": percentiles(list(lat["verdict"].values())),
         "post_to_email_s": percentiles(list(lat["email"].values())),
         "verdict_to_email_s": percentiles(list(lat["verdict_to_email"].values())),
+        "stages_s": stages(items, rows),
         "queue": {
             "waiting_mean": round(statistics.fmean(waiting), 1) if waiting else None,
             "waiting_max": max(waiting, default=None),

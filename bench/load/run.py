@@ -31,6 +31,7 @@ from bench.load import faults as faultlib
 from bench.load.client import IDLE_CASE, MIX, Client, add_products, create_token, load_cases, mix_sequence
 from bench.load.drive import Driver
 from bench.load.measure import FINAL_STATES, Sampler
+from bench.load.profile import Profiler
 from bench.load.report import accounting, fault_figures, latencies, phase_figures, windows_per_product
 from bench.load.system import TIMINGS, System
 
@@ -54,6 +55,13 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--smtp-down-s", type=float, default=60)
     p.add_argument("--soak", type=float, default=0, metavar="MIN", help="a soak phase of MIN minutes")
     p.add_argument("--idle", type=int, default=2, help="idle one-minute recordings (0: skip)")
+    p.add_argument(
+        "--profile",
+        type=float,
+        default=0,
+        metavar="S",
+        help="py-spy over worker 0 for S seconds of the last load phase",
+    )
     p.add_argument("--db", choices=("postgresql", "sqlite"), default="postgresql")
     p.add_argument("--out", type=Path, default=OUT)
     p.add_argument("--keep", action="store_true", help="keep the temporary directory (logs)")
@@ -117,6 +125,7 @@ def conditions(args: argparse.Namespace) -> dict[str, Any]:
         "workers": args.worker_counts,
         "phase_s": args.phase_s,
         "max_posts_per_phase": args.m or None,
+        "profiled_s": args.profile or None,
         "depth": args.depth or "2N",
         "mix": MIX,
         "timings": {k: os.environ.get(k, v) for k, v in TIMINGS.items()},
@@ -167,6 +176,10 @@ def load_phase(
     depth = args.depth or 2 * n
     say(f"phase {name}: {n} worker(s), {depth} outstanding, {seconds:.0f} s")
     since = time.time()
+    profiler = None
+    if args.profile and n == max(args.worker_counts) and name != "soak":
+        profiler = Profiler(system.workers[0].pid or 0, min(args.profile, seconds))
+        profiler.start()
     driver.run(name, depth, seconds, max_posts=args.m)
     posting_until = time.time()
     if not driver.drain(name, args.drain_s):
@@ -184,6 +197,9 @@ def load_phase(
         posting_until,
         time.time(),
     )
+    if profiler is not None:
+        profiler.join(timeout=args.profile + 90)
+        figures["profile"] = profiler.result
     t, lat = figures["throughput"], figures["post_to_verdict_s"]
     say(
         f"phase {name}: {t['verdicts']} verdicts, {t['recordings_per_hour']} recordings/h "
