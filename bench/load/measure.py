@@ -53,11 +53,14 @@ class ProcStat:
 
 
 def tree_usage(pid: int) -> tuple[float, float]:
-    """CPU seconds and RSS (MB) of a process and all its descendants."""
+    """CPU seconds and RSS (MB) of a process and all its descendants. A work horse lives for
+    one job: once it has exited and been waited for, its CPU time is in the parent's
+    ``children_*`` times, so it is counted there instead of vanishing."""
     top = psutil.Process(pid)
-    procs = [top, *top.children(recursive=True)]
-    cpu = rss = 0.0
-    for p in procs:
+    t = top.cpu_times()
+    cpu = t.user + t.system + t.children_user + t.children_system
+    rss = float(top.memory_info().rss)
+    for p in top.children(recursive=True):
         with contextlib.suppress(psutil.Error):
             t = p.cpu_times()
             cpu += t.user + t.system

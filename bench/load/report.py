@@ -6,17 +6,27 @@ plus one read-only look at the database's windows and outbox at the end.
 
 from __future__ import annotations
 
+import argparse
+import json
+import os
+import platform
 import statistics
+import subprocess
 from collections import Counter
 from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, func, select
 
-from bench.load.client import Posted
+from bench.load.client import MIX, Posted
 from bench.load.faults import Fault
 from bench.load.measure import FINAL_STATES, Row, cpu_summary, percentiles
 from bench.load.sinks import Mail
+from bench.load.system import TIMINGS
+
+ROOT = Path(__file__).resolve().parents[2]
 
 MAILED = {"approved", "rejected"}  # needs_review waits for a person: no e-mail yet
 
@@ -90,6 +100,27 @@ def stages(items: list[Posted], rows: dict[int, Row]) -> dict[str, Any]:
         out["analyse"].append(analyse / 1000)
         out["waiting"].append(row.decided_at - item.posted_at - (fetch + analyse) / 1000)
     return {k: percentiles(v) for k, v in out.items()}
+
+
+def worker_cpu(
+    items: list[Posted], rows: dict[int, Row], procs: dict[str, Any], since: float, until: float
+) -> dict[str, float | None]:
+    """CPU seconds the workers (and their work horses) spent per recording and per minute of
+    video in the phase: the figure that does not depend on how busy the machine was, so
+    capacity is ``cores * 3600 / cpu_s_per_video_minute`` one-minute recordings an hour."""
+    cpu_s = 0.0
+    for name, stat in procs.items():
+        if not name.startswith("worker-"):
+            continue
+        window = [s for s in stat.samples if since <= s[0] <= until]
+        cpu_s += sum(b[1] / 100 * (b[0] - a[0]) for a, b in zip(window, window[1:], strict=False))
+    done = [i for i in items if i.id in rows and rows[i.id].decided_at is not None]
+    video_min = sum(i.case.duration for i in done) / 60
+    return {
+        "cpu_s": round(cpu_s, 1),
+        "cpu_s_per_recording": round(cpu_s / len(done), 2) if done else None,
+        "cpu_s_per_video_minute": round(cpu_s / video_min, 2) if video_min else None,
+    }
 
 
 def wrong_verdicts(items: list[Posted], rows: dict[int, Row]) -> list[str]:
@@ -186,6 +217,7 @@ def phase_figures(
             "redis_max": max(redis_q, default=None),
         },
         "processes": cpu_summary(procs, since, until),
+        "worker_cpu": worker_cpu(items, rows, procs, since, until),
         "wrong_verdicts": wrong_verdicts(items, rows),
     }
 
@@ -226,3 +258,57 @@ def fault_figures(
     for key in ("started", "back_at", "recovered_at"):
         out.pop(key, None)
     return out
+
+
+def git_rev() -> str:
+    out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True)
+    return out.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
+
+
+def conditions(args: argparse.Namespace) -> dict[str, Any]:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    return {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "git": git_rev(),
+        "cores": os.cpu_count(),
+        "cpu": cpu,
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        "python": platform.python_version(),
+        "database": args.db,
+        "workers": args.worker_counts,
+        "phase_s": args.phase_s,
+        "max_posts_per_phase": args.m or None,
+        "profiled_s": args.profile or None,
+        "depth": args.depth or "2N",
+        "mix": MIX,
+        "timings": {k: os.environ.get(k, v) for k, v in TIMINGS.items()},
+    }
+
+
+def summary(result: dict[str, Any]) -> None:
+    print("summary")
+    for p in result.get("phases", []):
+        t, lat = p["throughput"], p["post_to_verdict_s"]
+        print(
+            f"  N={p['workers']} ({p['phase']}): {t['recordings_per_hour']} recordings/h, "
+            f"{t.get('one_minute_equivalents_per_hour')} one-minute equivalents/h; "
+            f"POST-to-verdict p50 {lat['p50']} s, p95 {lat['p95']} s, max {lat['max']} s"
+        )
+    for f in result.get("faults", []):
+        print(
+            f"  fault {f['name']}: affected {f['affected']}, lost {f['lost']}, dup windows "
+            f"{f['duplicate_windows']}, dup e-mails {f['duplicate_emails']}, missing e-mails "
+            f"{f['missing_emails']}, extra latency "
+            f"{f['extra_latency_s']} ({f['latency_measure']})"
+        )
+    tot = result.get("totals", {})
+    print(f"  totals: {json.dumps(tot)}")
+    print(f"  api: {result.get('api')}")

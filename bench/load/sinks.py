@@ -7,6 +7,7 @@ so e-mail latency is measured at the moment the mail server accepted the message
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import threading
 import time
@@ -40,7 +41,8 @@ class VideoHost:
                 self.send_header("Content-Type", ctype)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(body)
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.wfile.write(body)  # a fetch cut short (its worker killed)
 
             def log_message(self, *args: Any) -> None:
                 pass
