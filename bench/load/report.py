@@ -231,7 +231,7 @@ def fault_figures(
     baseline: dict[str, float | None],
 ) -> dict[str, Any]:
     """What one fault cost: its affected submissions' accounting, and their latency over the
-    same measure in the fault-free phase with as many workers (``baseline``: p50 seconds)."""
+    same measure for submissions no fault touched (``baseline``: p50 seconds)."""
     ids = set(fault.affected)
     hit = [i for i in items if i.id in ids]
     lat = latencies(hit, rows, mails)
@@ -243,6 +243,7 @@ def fault_figures(
     if base is not None and stats["p50"] is not None:
         extra = {"p50": round(float(stats["p50"]) - base, 1), "max": round(float(stats["max"]) - base, 1)}
     out = {k: v for k, v in asdict(fault).items() if k not in ("affected",)}
+    out["affected_ids"] = sorted(ids)
     out.update(
         {
             "affected": len(ids),

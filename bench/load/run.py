@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import signal
+import statistics
 import sys
 import threading
 import time
@@ -225,6 +226,29 @@ def fault_phase(args: argparse.Namespace, system: System, driver: Driver) -> lis
     return done
 
 
+def fault_baseline(
+    driver: Driver,
+    faults: list[faultlib.Fault],
+    rows: dict[int, Any],
+    mails: list[Any],
+    phases: list[dict[str, Any]],
+    workers: int,
+) -> dict[str, float | None]:
+    """What the affected submissions are held against: the fault phase's own submissions that
+    no fault touched (same minutes, same machine load), p50; the fault-free phase with as many
+    workers when fewer than three were untouched."""
+    touched = {i for f in faults for i in f.affected}
+    calm = [i for i in driver.phase_items("faults") if i.id is not None and i.id not in touched]
+    lat = latencies(calm, rows, mails)
+    base = next((p for p in phases if p["workers"] == workers), phases[-1])
+    out: dict[str, float | None] = {}
+    for key, fallback in (("verdict", "post_to_verdict_s"), ("verdict_to_email", "verdict_to_email_s")):
+        values = sorted(lat[key].values())
+        out[key] = round(statistics.median(values), 1) if len(values) >= 3 else base[fallback]["p50"]
+    out["untouched_submissions"] = len(calm)
+    return out
+
+
 def api_check(clients: list[Client], driver: Driver) -> dict[str, int]:
     """Read every accepted submission back through the API, as its client."""
     by_name = {c.name: c for c in clients}
@@ -282,11 +306,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             time.sleep(3)
             rows, mails = sampler.snapshot(), system.smtp.snapshot()
             windows = windows_per_product(system.database_url)
-            base = next((p for p in phases if p["workers"] == args.fault_workers), phases[-1])
-            baseline = {
-                "verdict": base["post_to_verdict_s"]["p50"],
-                "verdict_to_email": base["verdict_to_email_s"]["p50"],
-            }
+            baseline = fault_baseline(driver, faults, rows, mails, phases, args.fault_workers)
+            result["fault_baseline"] = baseline
             result["faults"] = [
                 fault_figures(f, driver.items, rows, mails, windows, baseline) for f in faults
             ]
