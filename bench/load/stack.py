@@ -24,7 +24,17 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
 VIDVERIFY = Path(sys.executable).with_name("vidverify")
-PG_BIN = Path(os.environ.get("VIDVERIFY_PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+
+def _pg_bin() -> Path:
+    """``VIDVERIFY_PG_BIN``, else the newest Debian PostgreSQL (``/usr/lib/postgresql/N/bin``)."""
+    if os.environ.get("VIDVERIFY_PG_BIN"):
+        return Path(os.environ["VIDVERIFY_PG_BIN"])
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/postgres"), key=lambda p: int(p.parts[-3]))
+    return found[-1].parent if found else Path("/usr/lib/postgresql/15/bin")
+
+
+PG_BIN = _pg_bin()
 
 
 def free_port() -> int:
