@@ -284,7 +284,9 @@ def _refetch(settings: Settings, db: Database, submission_id: int, attempt: int,
         if row is None:
             return
         now = utc_now()
-        if row.attempts >= settings.max_attempts or row.source_kind == "file":
+        # A file read in place cannot be fetched again; one copied into object storage can.
+        in_place = row.source_kind == "file" and not open_storage(settings).remote
+        if row.attempts >= settings.max_attempts or in_place:
             lifecycle.fail(s, row, now, f"analyse failed: {error}", "permanent")
         else:
             fetch = lifecycle.new_attempt(
