@@ -260,3 +260,35 @@ def test_missing_bucket_and_unreachable_server_are_storage_errors(
     with pytest.raises(StorageError, match="object storage"):
         closed.size("submission-1/x.jpg")
     assert time.monotonic() - started < 30
+
+
+def test_compose_stack_shares_only_the_bucket() -> None:
+    """docker-compose.yml (compose cannot run here): the app containers share no volume, and
+    their storage settings name the bucket the one-shot service creates, on the MinIO service."""
+    import re
+
+    import yaml
+
+    from tests.support.fixture_videos import ROOT
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    apps = [n for n, s in services.items() if str(s.get("command", [""])[0]) == "vidverify"]
+    assert {"api", "fetch-worker", "analyse-worker", "migrate"} <= set(apps)
+
+    def default(value: str) -> str:  # ${NAME:-default} as compose fills it in when NAME is unset
+        return re.sub(r"\$\{[A-Z0-9_]+:-([^}]*)\}", r"\1", value)
+
+    for name in apps:
+        service = services[name]
+        assert not service.get("volumes"), f"{name} mounts {service.get('volumes')}"
+        env = service["environment"]
+        bucket, _prefix = parse_storage_url(default(env["VIDVERIFY_STORAGE_URL"]))
+        assert default(env["VIDVERIFY_S3_ENDPOINT_URL"]) == "http://minio:9000"
+        assert default(env["AWS_ACCESS_KEY_ID"]) == default(
+            services["minio"]["environment"]["MINIO_ROOT_USER"]
+        )
+        if name != "migrate":
+            assert services[name]["depends_on"]["buckets"]["condition"] == "service_completed_successfully"
+    assert default(services["buckets"]["environment"]["VIDVERIFY_BUCKET"]) == bucket
+    assert "mc mb" in services["buckets"]["command"][0]
