@@ -11,7 +11,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
+
+from workers.storage.keys import parse_storage_url
 
 
 def _int(name: str, default: int) -> int:
@@ -37,8 +39,12 @@ class Settings(BaseModel):
     redis_url: str = "redis://127.0.0.1:6379/0"
     database_url: str = "sqlite:///vidverify.db"
     evidence_dir: Path = Path("evidence")
-    # Downloads land here; fetch and analysis workers on different machines must share it.
+    # Downloads land here; fetch and analysis workers on different machines must share it,
+    # unless storage_url is set (then both folders are only this machine's scratch space).
     work_dir: Path = Path("work")
+    # s3://bucket/prefix: downloads, evidence and reports in S3-compatible object storage.
+    storage_url: str | None = None
+    s3_endpoint_url: str | None = None  # a server other than AWS (MinIO: http://minio:9000)
     keep_downloads: bool = False
     retention_days: int = 30  # evidence and kept downloads of finished submissions; 0 keeps all
 
@@ -72,6 +78,13 @@ class Settings(BaseModel):
     notify_backoff_s: list[int] = Field(default_factory=lambda: [10, 30, 60, 120, 300, 600, 1800, 3600])
     purchase_url: str = "https://store.dji.com/product/dji-care-refresh"
 
+    @field_validator("storage_url")
+    @classmethod
+    def _storage_url(cls, value: str | None) -> str | None:
+        if value:
+            parse_storage_url(value)  # a clear error at start-up, not at the first job
+        return value or None
+
     @classmethod
     def from_env(cls) -> Settings:
         """Read the ``REDIS_URL``, ``DATABASE_URL`` and ``VIDVERIFY_*`` variables."""
@@ -82,6 +95,8 @@ class Settings(BaseModel):
             database_url=env("DATABASE_URL") or d.database_url,
             evidence_dir=Path(env("VIDVERIFY_EVIDENCE_DIR") or d.evidence_dir),
             work_dir=Path(env("VIDVERIFY_WORK_DIR") or d.work_dir),
+            storage_url=env("VIDVERIFY_STORAGE_URL", "").strip() or None,
+            s3_endpoint_url=env("VIDVERIFY_S3_ENDPOINT_URL", "").strip() or None,
             keep_downloads=env("VIDVERIFY_KEEP_DOWNLOADS", "") in ("1", "true", "yes"),
             retention_days=_int("VIDVERIFY_RETENTION_DAYS", d.retention_days),
             queue_prefix=env("VIDVERIFY_QUEUE_PREFIX") or d.queue_prefix,
@@ -121,11 +136,3 @@ class Settings(BaseModel):
         if not self.notify_backoff_s:
             return 0
         return self.notify_backoff_s[min(tries, len(self.notify_backoff_s)) - 1]
-
-    def evidence_folder(self, submission_id: int) -> Path:
-        """Where a submission's evidence frames go (one sub-folder per attempt)."""
-        return self.evidence_dir / f"submission-{submission_id}"
-
-    def work_folder(self, submission_id: int) -> Path:
-        """Where a submission's download goes."""
-        return self.work_dir / f"submission-{submission_id}"

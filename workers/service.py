@@ -16,10 +16,11 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from workers import handoff, lifecycle
+from workers import handoff, jobfiles, lifecycle
 from workers.config import Settings
 from workers.db import Database, add_event, get_database, utc_now
 from workers.emails import normalise_email
+from workers.locales import normalise_locale
 from workers.models import (
     REVIEW_VERDICTS,
     EventRow,
@@ -31,6 +32,7 @@ from workers.models import (
     Verdict,
 )
 from workers.queues import enqueue_stage, job_id
+from workers.storage import open_storage
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +110,7 @@ def submit(
     model: str | None = None,
     owner_name: str | None = None,
     owner_email: str | None = None,
+    locale: str | None = None,
     *,
     allow_local: bool = False,
     settings: Settings | None = None,
@@ -119,7 +122,9 @@ def submit(
     RC serial and model default to the eligibility product record of ``aircraft_sn``.
     Raises ``SubmissionError`` for a refused link (``LinkRefused``, or ``LinkUnchecked``
     when it cannot be checked now), a missing local file (or any local file unless
-    ``allow_local``), an invalid e-mail, or an RC serial that is neither given nor on record.
+    ``allow_local``), an invalid e-mail, a malformed locale, or an RC serial that is neither
+    given nor on record. ``locale`` (a BCP 47 tag) is the language of the owner's e-mails,
+    kept as the closest one they are written in (``workers.locales``; unknown: English).
     The link is validated here, once per call (a DNS look-up of its host).
     """
     settings, db = _ctx(settings)
@@ -133,6 +138,11 @@ def submit(
                 owner_email = normalise_email(owner_email)
             except ValueError as exc:
                 raise SubmissionError(f"{exc} ({owner_email!r})") from exc
+    if locale is not None:
+        try:
+            locale = normalise_locale(locale)
+        except ValueError as exc:
+            raise SubmissionError(f"locale: {exc}") from exc
     source, kind = _normalise_source(source, allow_local)
     key = idempotency_key(source, aircraft_sn, scope)
 
@@ -157,6 +167,7 @@ def submit(
         model=model,
         owner_name=(owner_name or "").strip() or None,
         owner_email=owner_email,
+        locale=locale,
         state=State.RECEIVED,
         stage=Stage.FETCH,
         attempts=1,
@@ -264,7 +275,7 @@ def requeue(submission_id: int, *, settings: Settings | None = None) -> Submissi
             raise SubmissionError(f"submission {submission_id} is {row.state}; nothing to requeue")
         if row.effective_verdict == Verdict.APPROVED and row.error_kind == "handoff":
             raise SubmissionError("approved already; fix the product record, then run the reaper")
-        has_video = bool(row.video_path) and Path(row.video_path).is_file()
+        has_video = jobfiles.has_download(open_storage(settings), row)
         stage = Stage.ANALYSE if has_video else Stage.FETCH
         again = lifecycle.new_attempt(
             s, row, settings, stage, utc_now(), f"requeued by an operator ({stage.value})"
