@@ -73,7 +73,7 @@ class Settings(BaseModel):
     smtp_starttls: bool = False
     smtp_timeout_s: float = 20.0
     # SMTP tries per e-mail, and the wait after each failed one (the last value repeats):
-    # about nine hours of mail server outage before an e-mail is given up.
+    # about five hours of mail server outage before an e-mail is given up.
     notify_max_tries: int = 12
     notify_backoff_s: list[int] = Field(default_factory=lambda: [10, 30, 60, 120, 300, 600, 1800, 3600])
     purchase_url: str = "https://store.dji.com/product/dji-care-refresh"
