@@ -72,7 +72,10 @@ class Settings(BaseModel):
     smtp_password: str | None = None
     smtp_starttls: bool = False
     smtp_timeout_s: float = 20.0
-    notify_max_tries: int = 5
+    # SMTP tries per e-mail, and the wait after each failed one (the last value repeats):
+    # about five hours of mail server outage before an e-mail is given up.
+    notify_max_tries: int = 12
+    notify_backoff_s: list[int] = Field(default_factory=lambda: [10, 30, 60, 120, 300, 600, 1800, 3600])
     purchase_url: str = "https://store.dji.com/product/dji-care-refresh"
 
     @field_validator("storage_url")
@@ -118,6 +121,7 @@ class Settings(BaseModel):
             smtp_starttls=env("VIDVERIFY_SMTP_STARTTLS", "") in ("1", "true", "yes"),
             smtp_timeout_s=_float("VIDVERIFY_SMTP_TIMEOUT_S", d.smtp_timeout_s),
             notify_max_tries=_int("VIDVERIFY_NOTIFY_MAX_TRIES", d.notify_max_tries),
+            notify_backoff_s=_ints("VIDVERIFY_NOTIFY_BACKOFF_S", d.notify_backoff_s),
             purchase_url=env("VIDVERIFY_PURCHASE_URL") or d.purchase_url,
         )
 
@@ -126,3 +130,9 @@ class Settings(BaseModel):
         if not self.retry_backoff_s:
             return 0
         return self.retry_backoff_s[min(retry_number, len(self.retry_backoff_s)) - 1]
+
+    def notify_backoff(self, tries: int) -> int:
+        """Seconds an e-mail waits after its ``tries``-th failed try (1-based)."""
+        if not self.notify_backoff_s:
+            return 0
+        return self.notify_backoff_s[min(tries, len(self.notify_backoff_s)) - 1]
