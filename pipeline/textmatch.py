@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from difflib import SequenceMatcher
 from functools import lru_cache
+from itertools import accumulate
 
 _SPACE = re.compile(r"\s+")
 _NOISE = re.compile(r"[^\w%°()/.:\-+ ]", re.UNICODE)
@@ -84,6 +86,33 @@ def _threshold(phrase: str) -> float:
     return 0.86
 
 
+@lru_cache(maxsize=4096)
+def _whole_word(phrase: str) -> re.Pattern[str]:
+    """The normalised phrase as a whole word or words (compiled once: the ``re`` module's own
+    cache holds 512 patterns, fewer than the phrases of all templates)."""
+    return re.compile(r"(?<![\w])" + re.escape(phrase) + r"(?![\w])")
+
+
+@lru_cache(maxsize=4096)
+def _char_counts(text: str) -> tuple[tuple[str, int], ...]:
+    return tuple(Counter(text).items())
+
+
+def _common_chars(counts: tuple[tuple[str, int], ...], window: str) -> int:
+    """Characters two strings share, counted with multiplicity: ``quick_ratio``'s ``matches``."""
+    common = 0
+    for char, n in counts:
+        k = window.count(char)
+        common += n if n < k else k
+    return common
+
+
+def _ratio(matched: int, length: int) -> float:
+    """``difflib``'s own arithmetic for its ratios, so that a bound computed here is the very
+    float its ``real_quick_ratio`` and ``quick_ratio`` would give."""
+    return 2.0 * matched / length if length else 1.0
+
+
 @lru_cache(maxsize=262144)
 def phrase_score(phrase: str, line: str, floor: float = 0.0) -> float:
     """Best similarity (0..1) of ``phrase`` with any word window of ``line``.
@@ -91,30 +120,38 @@ def phrase_score(phrase: str, line: str, floor: float = 0.0) -> float:
     With a ``floor``, windows that cannot reach it are skipped by the cheap upper bounds
     (length, then character counts) before the full comparison: the result is exact when it is
     at least ``floor`` and some smaller number otherwise, which is all a threshold test needs
-    and several times faster over a page of lines that mostly do not match."""
+    and several times faster over a page of lines that mostly do not match. The bounds are
+    ``SequenceMatcher.real_quick_ratio`` and ``quick_ratio``, computed here without building a
+    matcher (building one indexes the window: most of the cost, for windows that mostly fail
+    the bounds); a matcher is built only for the windows that pass them."""
     p, s = norm(phrase), norm(line)
     if not p or not s:
         return 0.0
     if is_cjk(p):
         return _cjk_score(p, s, floor)
-    if re.search(r"(?<![\w])" + re.escape(p) + r"(?![\w])", s):
+    if _whole_word(p).search(s):
         return 1.0
-    pw, sw = p.split(" "), s.split(" ")
-    n = len(pw)
+    sw = s.split(" ")
+    n = p.count(" ") + 1
+    lp = len(p)
+    p_counts = _char_counts(p)
+    ends = list(accumulate((len(word) + 1 for word in sw), initial=0))  # word starts, +1 for spaces
     best = 0.0
     for width in {n, n + 1}:
         for i in range(0, max(1, len(sw) - width + 1)):
-            window = " ".join(sw[i : i + width])
-            if len(window) < 0.9 * len(p):
+            stop = min(i + width, len(sw))
+            lw = ends[stop] - ends[i] - 1  # len(" ".join(sw[i:stop])), before joining
+            if lw < 0.9 * lp:
                 continue  # a shorter line cannot hold the whole phrase
-            m = SequenceMatcher(None, p, window)
-            bound = m.real_quick_ratio()
+            length = lp + lw
+            bound = _ratio(min(lp, lw), length)  # real_quick_ratio
             if bound <= best or bound < floor:
                 continue
-            bound = m.quick_ratio()
+            window = " ".join(sw[i:stop])
+            bound = _ratio(_common_chars(p_counts, window), length)  # quick_ratio
             if bound <= best or bound < floor:
                 continue
-            best = max(best, m.ratio())
+            best = max(best, SequenceMatcher(None, p, window).ratio())
     return best
 
 

@@ -13,6 +13,7 @@ tell, is another place; a flat or dark picture is "could not tell", never a diff
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import cv2
@@ -26,6 +27,7 @@ MIN_TEXTURE = 6.0  # grey-level standard deviation below which a picture cannot 
 SAME_SCENE = 0.55  # correlation at or above which two views show one place
 OTHER_SCENE = 0.30  # correlation under which two views show different places
 MIN_VIEWS = 2  # views of a segment that must all fail to match before it is another place
+SCENE_THREADS = 2  # the comparisons of views run on this many threads
 
 
 @dataclass(frozen=True)
@@ -76,19 +78,57 @@ def picture_of(thumb: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(thumb[int(h * top) : int(h * bottom), int(w * left) : int(w * right)])
 
 
-def similarity(a: np.ndarray, b: np.ndarray) -> float:
-    """Best normalised correlation of a's middle anywhere in b, and of b's middle in a."""
+@dataclass(frozen=True)
+class _Prepared:
+    """A picture's fine structure, and the middle of it that is searched for in other pictures
+    (None when too flat to correlate): made once per view, not once per pair of views."""
+
+    detail: np.ndarray
+    patch: np.ndarray | None
+
+
+def _prepare(picture: np.ndarray) -> _Prepared:
+    detail = _detail(picture)
+    h, w = picture.shape[:2]
+    ph, pw = int(h * PATCH), int(w * PATCH)
+    y0, x0 = (h - ph) // 2, (w - pw) // 2
+    patch = detail[y0 : y0 + ph, x0 : x0 + pw]
+    return _Prepared(detail, patch if patch.std() >= 1e-3 else None)
+
+
+def _similarity(a: _Prepared, b: _Prepared) -> float:
     best = -1.0
     for x, y in ((a, b), (b, a)):
-        h, w = x.shape[:2]
-        ph, pw = int(h * PATCH), int(w * PATCH)
-        y0, x0 = (h - ph) // 2, (w - pw) // 2
-        patch = _detail(x)[y0 : y0 + ph, x0 : x0 + pw]
-        if patch.std() < 1e-3:
+        if x.patch is None:
             continue
-        scores = cv2.matchTemplate(_detail(y), patch, cv2.TM_CCOEFF_NORMED)
+        scores = cv2.matchTemplate(y.detail, x.patch, cv2.TM_CCOEFF_NORMED)
         best = max(best, float(scores.max()))
     return best
+
+
+def similarity(a: np.ndarray, b: np.ndarray) -> float:
+    """Best normalised correlation of a's middle anywhere in b, and of b's middle in a."""
+    return _similarity(_prepare(a), _prepare(b))
+
+
+def _similarities(usable: list[tuple[View, ...]], pairs: list[tuple[int, int, int, int]]) -> list[float]:
+    """``similarity`` of each pair of views (segment, view, segment, view), each view prepared
+    once, the pairs shared by SCENE_THREADS threads: the check runs after the decoder has
+    finished, with the other core free, and OpenCV releases the GIL while it correlates."""
+    prepared = [[_prepare(v.picture) for v in views] for views in usable]
+    if len(pairs) < 2 * SCENE_THREADS:
+        return [_similarity(prepared[i][a], prepared[j][b]) for i, a, j, b in pairs]
+
+    def chunk(part: list[tuple[int, int, int, int]]) -> list[float]:
+        return [_similarity(prepared[i][a], prepared[j][b]) for i, a, j, b in part]
+
+    parts = [pairs[k::SCENE_THREADS] for k in range(SCENE_THREADS)]
+    with ThreadPoolExecutor(max_workers=SCENE_THREADS, thread_name_prefix="vidverify-scene") as pool:
+        done = list(pool.map(chunk, parts))
+    out = [0.0] * len(pairs)
+    for k, values in enumerate(done):
+        out[k::SCENE_THREADS] = values
+    return out
 
 
 def check(segments: list[Segment]) -> SceneCheck:
@@ -96,14 +136,17 @@ def check(segments: list[Segment]) -> SceneCheck:
     usable = [tuple(v for v in s.views if v.textured) for s in segments]
     best = [-1.0] * n
     best_per_view: list[list[float]] = [[-1.0] * len(v) for v in usable]
-    for i in range(n):
-        for j in range(i + 1, n):
-            for a, va in enumerate(usable[i]):
-                for b, vb in enumerate(usable[j]):
-                    s = similarity(va.picture, vb.picture)
-                    best_per_view[i][a] = max(best_per_view[i][a], s)
-                    best_per_view[j][b] = max(best_per_view[j][b], s)
-                    best[i], best[j] = max(best[i], s), max(best[j], s)
+    pairs = [
+        (i, a, j, b)
+        for i in range(n)
+        for j in range(i + 1, n)
+        for a in range(len(usable[i]))
+        for b in range(len(usable[j]))
+    ]
+    for (i, a, j, b), s in zip(pairs, _similarities(usable, pairs), strict=True):
+        best_per_view[i][a] = max(best_per_view[i][a], s)
+        best_per_view[j][b] = max(best_per_view[j][b], s)
+        best[i], best[j] = max(best[i], s), max(best[j], s)
     followed = tuple((segments[i].start_s, segments[i].end_s) for i in range(n) if best[i] >= SAME_SCENE)
     untold = tuple(i for i in range(n) if len(usable[i]) == 0)
     others_with_views = [i for i in range(n) if usable[i]]

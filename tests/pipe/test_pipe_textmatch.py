@@ -37,3 +37,17 @@ def test_noise_and_context() -> None:
     assert matches("Calibration Complete", "Gimbal Calibration Complete.")
     assert not matches("IMU", "IMO Normal")
     assert not matches("calibration", "calibrating 40%")
+
+
+@settings(max_examples=300, deadline=None)
+@given(a=st.text(LETTERS, min_size=1, max_size=30), b=st.text(LETTERS, min_size=1, max_size=30))
+def test_cheap_bounds_are_difflibs_own(a: str, b: str) -> None:
+    """The bounds computed without a matcher are the very floats difflib's would be: the
+    pruning decides as it did when it built a SequenceMatcher for every window."""
+    from difflib import SequenceMatcher
+
+    from pipeline.textmatch import _char_counts, _common_chars, _ratio
+
+    m = SequenceMatcher(None, a, b)
+    assert _ratio(min(len(a), len(b)), len(a) + len(b)) == m.real_quick_ratio()
+    assert _ratio(_common_chars(_char_counts(a), b), len(a) + len(b)) == m.quick_ratio()
