@@ -91,7 +91,7 @@ class UiLanguage:
     @property
     def unrecognised(self) -> bool:
         """Pages full of text were seen, and no template ever recognised one."""
-        return self.settled is None and self.text_pages >= 2 and self.probes > 0
+        return self.settled is None and self.text_pages >= 2
 
     def engine(self, base: OcrEngine) -> OcrEngine:
         return base.for_lang(self.model)

@@ -10,6 +10,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from fixtures.render.encode import encoder
+from pipeline.analyse import UNKNOWN_LANGUAGE, analyse_file
+from pipeline.models import Claim, Verdict
 from pipeline.ocr import TesserocrEngine, model_available
 from pipeline.reading import ScreenKind, ScreenReader
 from pipeline.reading.about import AboutFacts
@@ -142,3 +145,22 @@ def test_a_model_that_is_not_installed_is_never_probed(tmp_path: Path) -> None:
     loaded = load_templates(str(tmp_path))
     assert not model_available(loaded[0].tesseract) and model_available("chi_sim")
     assert UiLanguage(loaded).probe_models() == []
+
+
+def test_a_recording_in_an_unknown_language_is_needs_review_with_the_finding(tmp_path: Path) -> None:
+    """Pages that hold text in a script no template knows, the whole recording long: every step
+    would be "not found", none of it true. The verdict says what happened instead."""
+    font = ImageFont.truetype(str(LATIN_FONT), 30)
+    status = ["Состояние дрона", "Режим полёта", "Компас", "Аккумулятор", "Подвес", "Карта памяти"]
+    pages = [_page(RU_ABOUT, font), _page(status, font)]
+    path = tmp_path / "ru.mp4"
+    proc = encoder(path, 1280, 720, 10, crf=20, preset="veryfast")
+    assert proc.stdin is not None
+    for k in range(80):  # 8 s: About, then the status list
+        proc.stdin.write(np.ascontiguousarray(pages[k // 40][:, :, ::-1]).tobytes())
+    proc.stdin.close()
+    assert proc.wait() == 0
+    report = analyse_file(path, Claim(rc_sn="5YSZK7E0023TRE"))
+    assert report.verdict is Verdict.NEEDS_REVIEW and report.reasons == [] and report.findings == []
+    assert any(u.startswith(UNKNOWN_LANGUAGE) for u in report.uncertain), report.uncertain
+    assert report.language == ""
