@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from pipeline.ocr import OcrEngine, model_available
 from pipeline.templates import Template
-from pipeline.textmatch import is_cjk
+from pipeline.textmatch import any_match, is_cjk
 
 LATIN_MODEL = "eng"  # reads every page until a language is settled; reads every serial
 PROBE_MIN_LINES = 3  # text lines (of a few letters) on a page before it is worth a probe
@@ -32,6 +32,18 @@ PROBE_MAX = 3  # probes per video: an unknown language costs this many page read
 def is_latin(template: Template) -> bool:
     """A template whose words the Latin model reads: none of its phrases is CJK."""
     return not any(is_cjk(p) for p in template.phrases())
+
+
+def bar_words(template: Template) -> list[str]:
+    """The words of a camera view's bar: its flight status and warnings."""
+    return [*template.status.ready, *template.status.errors, *template.camera.gps_weak]
+
+
+def understood(templates: Sequence[Template], bar_texts: Sequence[str]) -> bool:
+    """Whether the bar, as read, says something in one of ``templates``' words: a camera view
+    in a language the current read understands, which no probe would recognise as a page."""
+    lines = [t for t in bar_texts if t.strip()]
+    return bool(lines) and any(any_match(bar_words(t), lines) for t in templates)
 
 
 @dataclass

@@ -15,7 +15,7 @@ import numpy as np
 
 from pipeline.ocr import OcrEngine, OcrLine
 from pipeline.reading.about import SerialReader
-from pipeline.reading.classify import Classification, ScreenKind, classify
+from pipeline.reading.classify import Classification, ScreenKind, classify, marker_score, screen_score
 from pipeline.reading.facts import (
     BarFacts,
     bar_facts,
@@ -25,9 +25,17 @@ from pipeline.reading.facts import (
     phone_battery,
     status_facts,
 )
-from pipeline.reading.language import UiLanguage
+from pipeline.reading.language import UiLanguage, is_latin, understood
 from pipeline.reading.observation import Observation, ScreenFacts
-from pipeline.reading.regions import OCR_MAX_HEIGHT, ClockReader, PageReader, TopBarReader, WarmText
+from pipeline.reading.regions import (
+    CJK_MAX_SCALE,
+    CJK_PAGE_HEIGHT,
+    OCR_MAX_HEIGHT,
+    ClockReader,
+    PageReader,
+    TopBarReader,
+    WarmText,
+)
 from pipeline.templates import Template
 from pipeline.textmatch import is_cjk
 
@@ -61,7 +69,11 @@ class ScreenReader:
         bar_lines = top_lines if top_lines is not None else self.bar.last_lines
         bar_texts = [x.text for x in bar_lines]
         found = classify(self.language.candidates(), texts, bar_texts)
-        if found.kind is ScreenKind.UNKNOWN and self.language.wants_probe(len(texts), time_s):
+        if (
+            found.kind is ScreenKind.UNKNOWN
+            and self.language.wants_probe(len(texts), time_s)
+            and not understood(self.language.candidates(), bar_texts)
+        ):
             probe = self._probe(frame, bar_texts, time_s)
             if probe is not None:
                 found, lines = probe
@@ -120,13 +132,17 @@ class ScreenReader:
         uses the side threads), with no memory: these reads compare with nothing."""
         models = self.language.probe_models()
         self.language.probed(time_s, models)
-        best: tuple[int, Classification, list[OcrLine]] | None = None
+        best: tuple[tuple[int, int], Classification, list[OcrLine]] | None = None
         for model in models:
-            lines = PageReader(self._engine.for_lang(model), self._pool).lines(frame)
-            found = classify(self.language.of_model(model), _words(lines), bar_texts)
+            lines = _cjk_page(self._engine.for_lang(model), self._pool).lines(frame)
+            texts = _words(lines)
+            found = classify(self.language.of_model(model), texts, bar_texts)
             if found.kind is ScreenKind.UNKNOWN:
                 continue
-            score = sum(found.app_scores.values()) + len(_words(lines))
+            # Sister scripts (simplified and traditional Chinese, Japanese kanji) share many
+            # characters: the template that knows more of the page's words is its language.
+            tpl = found.template
+            score = (screen_score(tpl, found.kind, texts), marker_score(tpl, [*texts, *bar_texts]))
             if best is None or score > best[0]:
                 best = (score, found, lines)
         return None if best is None else (best[1], best[2])
@@ -135,9 +151,10 @@ class ScreenReader:
         """Pages and the bar's status line from now on in the settled language's model; what
         the readers remember was read with the old one."""
         engine = self.language.engine(self._engine)
-        self.page = PageReader(engine, self._pool)
+        latin = self.language.settled is None or all(is_latin(t) for t in self.language.candidates())
+        self.page = PageReader(engine, self._pool) if latin else _cjk_page(engine, self._pool)
         self.bar.use(engine)
-        self.serials.use(engine)
+        self.serials.use(engine, OCR_MAX_HEIGHT if latin else CJK_PAGE_HEIGHT)
 
     def _facts(
         self,
@@ -184,6 +201,10 @@ class ScreenReader:
 
     def _clock_only(self, frame: np.ndarray) -> tuple[tuple[None, None, None], list[OcrLine]]:
         return (None, None, None), self.clock.lines(frame)
+
+
+def _cjk_page(engine: OcrEngine, pool: Executor) -> PageReader:
+    return PageReader(engine, pool, CJK_PAGE_HEIGHT, CJK_MAX_SCALE)
 
 
 def _words(lines: list[OcrLine]) -> list[str]:
