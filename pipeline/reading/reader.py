@@ -25,7 +25,7 @@ from pipeline.reading.facts import (
     phone_battery,
     status_facts,
 )
-from pipeline.reading.language import UiLanguage, is_latin, understood
+from pipeline.reading.language import UiLanguage, is_latin, script_present, understood
 from pipeline.reading.observation import Observation, ScreenFacts
 from pipeline.reading.regions import (
     CJK_MAX_SCALE,
@@ -127,14 +127,20 @@ class ScreenReader:
     def _probe(
         self, frame: np.ndarray, bar_texts: list[str], time_s: float
     ) -> tuple[Classification, list[OcrLine]] | None:
-        """The page read again with each model of the scripts the Latin model cannot read; the
-        best recognised screen, or None. One read per model, on this thread (each read already
-        uses the side threads), with no memory: these reads compare with nothing."""
-        models = self.language.probe_models()
-        self.language.probed(time_s, models)
+        """The page read again with the models of the scripts the Latin model cannot read (a
+        scout per script family first, see ``language.SCOUTS``); the best recognised screen, or
+        None. On this thread (each read already uses the side threads), with no memory."""
+        reads: dict[str, list[OcrLine]] = {}
+        for scout, others in self.language.probe_plan():
+            if scout is not None:
+                reads[scout] = self._probe_read(scout, frame)
+                if not script_present(reads[scout]):
+                    continue
+            for model in others:
+                reads[model] = self._probe_read(model, frame)
+        self.language.probed(time_s, list(reads))
         best: tuple[tuple[int, int], Classification, list[OcrLine]] | None = None
-        for model in models:
-            lines = _cjk_page(self._engine.for_lang(model), self._pool).lines(frame)
+        for model, lines in reads.items():
             texts = _words(lines)
             found = classify(self.language.of_model(model), texts, bar_texts)
             if found.kind is ScreenKind.UNKNOWN:
@@ -146,6 +152,9 @@ class ScreenReader:
             if best is None or score > best[0]:
                 best = (score, found, lines)
         return None if best is None else (best[1], best[2])
+
+    def _probe_read(self, model: str, frame: np.ndarray) -> list[OcrLine]:
+        return _cjk_page(self._engine.for_lang(model), self._pool).lines(frame)
 
     def _use_model(self) -> None:
         """Pages and the bar's status line from now on in the settled language's model; what
