@@ -26,7 +26,7 @@ from pipeline.textmatch import any_match, is_cjk
 
 LATIN_MODEL = "eng"  # reads every page until a language is settled; reads every serial
 PROBE_MIN_LINES = 3  # text lines (of a few letters) on a page before it is worth a probe
-PROBE_GAP_S = 2.0  # between two probes
+PROBE_GAP_S = 1.0  # between two probes
 PROBE_MAX = 3  # probes per video
 # A probe first reads the page with one model per script family, the scout: Han characters
 # (Chinese, Japanese kanji) read with the simplified Chinese model keep their confidence in

@@ -9,6 +9,7 @@ layout. The scheduler (``timeline``) owns the reader, one per video, and says wh
 
 from __future__ import annotations
 
+import logging
 from concurrent.futures import Executor
 
 import numpy as np
@@ -25,7 +26,7 @@ from pipeline.reading.facts import (
     phone_battery,
     status_facts,
 )
-from pipeline.reading.language import UiLanguage, is_latin, script_present, understood
+from pipeline.reading.language import PROBE_MIN_LINES, UiLanguage, is_latin, script_present, understood
 from pipeline.reading.observation import Observation, ScreenFacts
 from pipeline.reading.regions import (
     CJK_MAX_SCALE,
@@ -38,6 +39,8 @@ from pipeline.reading.regions import (
 )
 from pipeline.templates import Template
 from pipeline.textmatch import is_cjk
+
+log = logging.getLogger(__name__)
 
 COUNTED = (ScreenKind.CAMERA, ScreenKind.UNKNOWN)  # screens whose satellite count decides a step
 MIN_WORD_LETTERS = 3  # lines with fewer letters are icons and picture texture, never a screen word
@@ -69,11 +72,16 @@ class ScreenReader:
         bar_lines = top_lines if top_lines is not None else self.bar.last_lines
         bar_texts = [x.text for x in bar_lines]
         found = classify(self.language.candidates(), texts, bar_texts)
-        if (
+        # A page full of words no template knows, while the language is open: maybe a page in
+        # a script the Latin read cannot see. It stays "unknown" (read in full, never through
+        # its bar alone) until a probe or a later screen settles the language.
+        unread_page = (
             found.kind is ScreenKind.UNKNOWN
-            and self.language.wants_probe(len(texts), time_s)
+            and self.language.settled is None
+            and len(texts) >= PROBE_MIN_LINES
             and not understood(self.language.candidates(), bar_texts)
-        ):
+        )
+        if unread_page and self.language.wants_probe(len(texts), time_s):
             probe = self._probe(frame, bar_texts, time_s)
             if probe is not None:
                 found, lines = probe
@@ -92,7 +100,12 @@ class ScreenReader:
             bar = self._bar_facts(frame, top_lines, tpl, warm, right, kind in COUNTED)
             self.bar.bottom = bar.bottom  # not found: the next read takes the whole band again
             self.bar.last_lines = top_lines
-        if kind is ScreenKind.UNKNOWN and bar is not None and (bar.text or bar.satellites is not None):
+        if (
+            kind is ScreenKind.UNKNOWN
+            and not unread_page
+            and bar is not None
+            and (bar.text or bar.satellites is not None)
+        ):
             kind = ScreenKind.CAMERA
         return Observation(
             time_s=time_s,
@@ -139,7 +152,7 @@ class ScreenReader:
             for model in others:
                 reads[model] = self._probe_read(model, frame)
         self.language.probed(time_s, list(reads))
-        best: tuple[tuple[int, int], Classification, list[OcrLine]] | None = None
+        best: tuple[tuple[bool, int, int], Classification, list[OcrLine]] | None = None
         for model, lines in reads.items():
             texts = _words(lines)
             found = classify(self.language.of_model(model), texts, bar_texts)
@@ -148,7 +161,12 @@ class ScreenReader:
             # Sister scripts (simplified and traditional Chinese, Japanese kanji) share many
             # characters: the template that knows more of the page's words is its language.
             tpl = found.template
-            score = (screen_score(tpl, found.kind, texts), marker_score(tpl, [*texts, *bar_texts]))
+            score = (
+                found.kind.is_dialog,
+                screen_score(tpl, found.kind, texts),
+                marker_score(tpl, [*texts, *bar_texts]),
+            )
+            log.debug("probe %.2f %s: %s %s %s", time_s, model, found.kind, tpl.language, score)
             if best is None or score > best[0]:
                 best = (score, found, lines)
         return None if best is None else (best[1], best[2])
