@@ -18,6 +18,7 @@ from pipeline.timeline import Progress, build_timeline, side_pool
 from pipeline.video import UnreadableVideo, probe
 
 MIN_FRAMES = 2
+UNKNOWN_LANGUAGE = "UI language not recognised: the screens hold text, but no template's words"
 
 
 def unreadable(source: str, message: str, timings: dict[str, float] | None = None) -> Report:
@@ -30,9 +31,20 @@ def unreadable(source: str, message: str, timings: dict[str, float] | None = Non
     )
 
 
-def _choose_template(templates: tuple[Template, ...], scores: Counter[str]) -> Template:
-    """The template whose app markers were read most often; ties go to the higher priority."""
-    return max(templates, key=lambda t: (scores.get(t.app, 0), t.priority))
+def _choose_template(templates: tuple[Template, ...], scores: Counter[str], language: str = "en") -> Template:
+    """Of the UI language's templates, the one whose app markers were read most often; ties go
+    to the higher priority."""
+    fitting = tuple(t for t in templates if t.language == language) or templates
+    return max(fitting, key=lambda t: (scores.get(t.app, 0), t.priority))
+
+
+def _language_unknown(report: Report, tried: list[str]) -> Report:
+    """The screens look like the app, but no template knows their words: every step would be
+    "not found", none of it true. Nothing is claimed; a person looks."""
+    message = UNKNOWN_LANGUAGE + (f" (read with {', '.join(['eng', *tried])})" if tried else "")
+    return report.model_copy(
+        update={"verdict": Verdict.NEEDS_REVIEW, "reasons": [], "findings": [], "uncertain": [message]}
+    )
 
 
 def analyse_file(
@@ -82,7 +94,9 @@ def analyse_file(
     scores: Counter[str] = Counter()
     for obs in tl.observations:
         scores.update(obs.app_scores)
-    template = _choose_template(templates, scores)
+    language = tl.language
+    settled = language.settled if language is not None else None
+    template = _choose_template(templates, scores, settled or "en")
     app = template.app if sum(scores.values()) else UNKNOWN_APP
     ctx = Context(timeline=tl, claim=claim, template=template)
     by_step: dict[StepName, Detection] = {}
@@ -114,6 +128,7 @@ def analyse_file(
         findings=findings,
         uncertain=doubts,
         app=app,
+        language=settled or "",
         source=source,
         video=info,
         steps=[d.step for d in detections],
@@ -121,6 +136,8 @@ def analyse_file(
         continuity=[f.text for f in seen.followed],
         timings=timings,
     )
+    if language is not None and language.unrecognised:
+        report = _language_unknown(report, language.tried)
     if evidence_dir is not None:
         t = time.perf_counter()
         evidence_writer.write(report, tl, Path(evidence_dir))

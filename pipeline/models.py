@@ -115,6 +115,7 @@ class Report(BaseModel):
     findings: list[Finding] = Field(default_factory=list)
     uncertain: list[str] = Field(default_factory=list)  # why an otherwise clean run needs review
     app: str = UNKNOWN_APP  # the best-fitting template's ``app`` (e.g. "dji_fly")
+    language: str = ""  # the UI language its screens were recognised in ("en", "fr"); "" if none
     source: str = ""
     video: VideoInfo = Field(default_factory=VideoInfo)
     steps: list[StepResult] = Field(default_factory=list)

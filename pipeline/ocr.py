@@ -60,6 +60,16 @@ class OcrEngine(Protocol):
     def warm_up(self, count: int) -> None:
         """Get ready for ``count`` reads at once, without waiting for it."""
 
+    def for_lang(self, lang: str) -> OcrEngine:
+        """The same engine reading with another Tesseract model ("fra", "jpn", "chi_sim"...)."""
+        ...
+
+
+def model_available(lang: str) -> bool:
+    """Whether every model of ``lang`` ("jpn", "chi_sim+eng") is installed."""
+    folder = find_tessdata()
+    return folder is not None and all((Path(folder) / f"{m}.traineddata").exists() for m in lang.split("+"))
+
 
 def find_tessdata() -> str | None:
     """The system's tessdata folder; tesserocr's wheel bundles the library but no language data."""
@@ -120,6 +130,20 @@ class TesserocrEngine:
         self._cond = threading.Condition()
         self._loading = 0  # APIs being loaded by warm_up
         self._waiting = 0  # readers waiting for one of those
+        # The same engine for other models, made on first use and kept: a check that found a
+        # French UI reads the rest of its pages with the French model.
+        self._others: dict[str, TesserocrEngine] = {}
+        self._others_lock = threading.Lock()
+
+    def for_lang(self, lang: str) -> OcrEngine:
+        if lang == self._lang:
+            return self
+        with self._others_lock:
+            if lang not in self._others:
+                if not model_available(lang):
+                    raise RuntimeError(f"Tesseract model {lang!r} is not installed")
+                self._others[lang] = TesserocrEngine(lang)
+            return self._others[lang]
 
     def warm_up(self, count: int) -> None:
         """Load up to ``count`` APIs on threads of their own, now, while the caller opens the
@@ -243,6 +267,13 @@ class PytesseractEngine:
 
     def warm_up(self, count: int) -> None:
         """Nothing to load: each read is a process of its own."""
+
+    def for_lang(self, lang: str) -> OcrEngine:
+        if lang == self._lang:
+            return self
+        if not model_available(lang):
+            raise RuntimeError(f"Tesseract model {lang!r} is not installed")
+        return PytesseractEngine(lang)
 
     def read_lines(
         self, gray: np.ndarray, *, single_line: bool = False, dark_on_light: bool = False

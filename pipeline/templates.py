@@ -97,4 +97,7 @@ def load_templates(directory: str | None = None) -> tuple[Template, ...]:
     files = sorted(folder.glob("*.json"))
     if not files:
         raise FileNotFoundError(f"no OCR templates in {folder}")
-    return tuple(Template.model_validate(json.loads(f.read_text())) for f in files)
+    found = (Template.model_validate(json.loads(f.read_text())) for f in files)
+    # English first: between languages that fit a screen equally (shared words such as "GPS"),
+    # the earlier template wins.
+    return tuple(sorted(found, key=lambda t: t.language != "en"))

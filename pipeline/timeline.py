@@ -22,6 +22,7 @@ from pipeline.continuity import scene
 from pipeline.frame_rect import AppFrame, app_frames
 from pipeline.ocr import OcrEngine
 from pipeline.reading import Observation, ScreenKind, ScreenReader
+from pipeline.reading.language import UiLanguage
 from pipeline.reading.work import SIDE_THREADS
 from pipeline.schedule import FramePlanner, ReadMode, Sample, onset
 from pipeline.templates import Template
@@ -47,6 +48,7 @@ class Timeline:
     thumb_height: int = 0
     # The middle of the live picture twice a second, for the scene check (``continuity``).
     scenes: list[tuple[float, np.ndarray]] = field(default_factory=list)
+    language: UiLanguage | None = None  # the reader's, once the video has been read
 
 
 @contextmanager
@@ -125,6 +127,13 @@ def build_timeline(
     last = planner.finish()
     if last is not None and held is not None:
         read(last, held)
+    tl.language = reader.language
+    log.debug(
+        "language %s (model %s, %d probes)",
+        reader.language.settled,
+        reader.language.model,
+        reader.language.probes,
+    )
     return tl
 
 

@@ -95,12 +95,13 @@ def _legacy_database(engine, eligibility_version: int = 1) -> None:
         Column("version", Integer, primary_key=True, autoincrement=False),
         Column("applied_at", DateTime(timezone=True)),
     )
+    # Each first revision is exactly that schema (today's models have more columns since).
+    for history in migrate.histories():
+        migrate.upgrade(engine, history, history.base())
     with engine.begin() as conn:
-        old_version.create(conn)
         for history in migrate.histories():
-            metadata = history.metadata()
-            old = [metadata.tables[t] for t in history.legacy_tables if t in metadata.tables]
-            metadata.create_all(conn, tables=old)
+            conn.execute(text(f"DROP TABLE {history.version_table}"))
+        old_version.create(conn, checkfirst=True)  # elig0001 has it (it is what elig0002 drops)
         conn.execute(insert(old_version).values(version=eligibility_version, applied_at=T0))
         conn.execute(
             text(

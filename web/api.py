@@ -16,6 +16,7 @@ from web.ratelimit import RateLimiter
 from web.settings import WebSettings
 from web.tokens import ApiClient, check_token
 from workers.emails import normalise_email
+from workers.locales import normalise_locale
 from workers.models import State, SubmissionView, Verdict
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,7 @@ bearer = HTTPBearer(auto_error=False, description="An API token from `vidverify 
 
 SERIAL = r"^[A-Za-z0-9]{6,32}$"
 Email = Annotated[str, AfterValidator(normalise_email)]
+Locale = Annotated[str, AfterValidator(normalise_locale)]
 
 
 class SubmissionIn(BaseModel):
@@ -41,6 +43,13 @@ class SubmissionIn(BaseModel):
     )
     owner_name: str = Field(min_length=1, max_length=200)
     owner_email: Email = Field(max_length=320, description="one address, parsed by email-validator")
+    locale: Locale | None = Field(
+        default=None,
+        examples=["fr-FR"],
+        description="the owner's language for the e-mails, a BCP 47 tag (fr, fr-FR, zh-Hant-TW); kept as the "
+        "closest language they are written in (en, fr, de, es, it, cs, ja, ko, zh-CN, zh-TW), English when "
+        "none is close; a malformed tag is a 422",
+    )
 
 
 class SubmissionOut(BaseModel):
@@ -54,6 +63,9 @@ class SubmissionOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     error: str | None = Field(default=None, description="why processing failed, when state is failed")
+    locale: str | None = Field(
+        default=None, description="the owner's e-mails' language as kept; null: English"
+    )
 
     @classmethod
     def from_view(cls, view: SubmissionView, gimbal_sn: str | None = None) -> SubmissionOut:
@@ -68,6 +80,7 @@ class SubmissionOut(BaseModel):
             created_at=view.created_at,
             updated_at=view.updated_at,
             error=view.last_error if view.state == State.FAILED else None,
+            locale=view.locale,
         )
 
 
@@ -146,6 +159,7 @@ def create_submission(body: SubmissionIn, request: Request, client: Client) -> S
             model=body.model,
             owner_name=body.owner_name,
             owner_email=body.owner_email,
+            locale=body.locale,
             rc_sn=body.rc_sn,
             client_id=client.id,
         )

@@ -84,7 +84,7 @@ def status_page(request: Request, submission_id: SubmissionId, sig: Sig) -> HTML
         result=result,
         failed=failed,
         steps=model.steps,
-        outro=reasons.texts()["outro"],
+        outro=reasons.outro(),
         base=f"/status/{submission_id}/{sig}",
     )
 

@@ -1,7 +1,7 @@
-"""Reason codes in words, from the one data file the owners' e-mails use too
-(``workers/data/rejection_texts.json``): a short label for reviewers, a sentence for owners.
+"""Reason codes in words: a short label for reviewers (``workers/data/reason_labels.json``)
+and a sentence for owners, from the English e-mail texts (``workers/data/emails/en.json``).
 
-Reading the workers' file (not a copy) keeps the pages and the e-mails saying the same thing.
+Reading the workers' files (not a copy) keeps the pages and the e-mails saying the same thing.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from typing import Any
 
 import workers
 from pipeline.models import Reason, StepName
+from workers import email_texts
 
-TEXTS_FILE = Path(workers.__file__).parent / "data" / "rejection_texts.json"
+LABELS_FILE = Path(workers.__file__).parent / "data" / "reason_labels.json"
 
 # Which step of the recording a reason is about: where its frame is found.
 REASON_STEP = {
@@ -31,20 +32,26 @@ REASON_STEP = {
 
 
 @functools.cache
-def texts() -> dict[str, Any]:
-    return json.loads(TEXTS_FILE.read_text(encoding="utf-8"))
+def _labels() -> dict[str, str]:
+    data: dict[str, Any] = json.loads(LABELS_FILE.read_text(encoding="utf-8"))
+    return data["labels"]
 
 
 def label(code: str | None) -> str:
     """The reviewer's short label of a reason code (the code itself when unknown)."""
     if not code:
         return ""
-    return texts().get("labels", {}).get(code, code.replace("_", " "))
+    return _labels().get(code, code.replace("_", " "))
 
 
 def sentence(code: str) -> str:
-    """The owner's sentence for a reason code, as the e-mail says it."""
-    return texts()["reasons"].get(code, label(code))
+    """The owner's sentence for a reason code, as the English e-mail says it."""
+    return email_texts.texts(None)["reasons"].get(code, label(code))
+
+
+def outro() -> str:
+    """How to record again, as the English rejection e-mail ends."""
+    return email_texts.texts(None)["rejected"]["outro"]
 
 
 def choices() -> list[tuple[str, str]]:

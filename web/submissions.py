@@ -50,6 +50,7 @@ def submit(
     owner_email: str | None,
     rc_sn: str | None = None,
     client_id: int | None = None,
+    locale: str | None = None,
 ) -> SubmissionView:
     """Store and queue (or find the same) submission; ``SubmissionError`` when refused
     (the workers validate the link: ``LinkRefused``, ``LinkUnchecked``). The same link and
@@ -62,6 +63,7 @@ def submit(
         model=model,
         owner_name=owner_name,
         owner_email=owner_email,
+        locale=locale,
         allow_local=False,
         settings=settings.workers,
         scope=f"api-client:{client_id}" if client_id is not None else None,

@@ -46,6 +46,7 @@ def _submit(args: argparse.Namespace) -> int:
         model=args.model,
         owner_name=args.owner_name,
         owner_email=args.owner_email,
+        locale=args.locale,
         allow_local=True,
     )
     print(view.id)
@@ -92,6 +93,8 @@ def _describe(view: SubmissionView) -> str:
         f"  source:   {view.source}",
         f"  product:  aircraft {view.aircraft_sn}, RC {view.rc_sn}, {view.model or '?'}",
     ]
+    if view.locale:
+        lines.append(f"  locale:   {view.locale} (the owner's e-mails)")
     if view.progress is not None and view.state in RUNNING_STATES:
         lines.append(f"  progress: {view.progress:.0%}")
     if view.review_verdict:
@@ -155,6 +158,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--model", help="default: from the product record")
     p.add_argument("--owner-name")
     p.add_argument("--owner-email", help="where the purchase notification goes")
+    p.add_argument(
+        "--locale",
+        help="the owner's language for the e-mails, a BCP 47 tag (fr, fr-FR, zh-Hant-TW); default English",
+    )
     p.set_defaults(func=_guarded("submit", _submit))
 
     p = subparsers.add_parser("worker", help="process queued submissions (RQ worker)")

@@ -157,6 +157,8 @@ class SubmissionRow(Base):
     model: Mapped[str | None] = mapped_column(String(100))
     owner_name: Mapped[str | None] = mapped_column(String(200))
     owner_email: Mapped[str | None] = mapped_column(String(320))
+    # The owner's language for e-mails, a supported locale (``workers.locales``); None: English.
+    locale: Mapped[str | None] = mapped_column(String(16))
 
     state: Mapped[State] = mapped_column(EnumText(State, 20), index=True)
     stage: Mapped[Stage | None] = mapped_column(EnumText(Stage, 10))  # next/current stage while active
@@ -223,6 +225,7 @@ class OutboxRow(Base):
     recipient: Mapped[str] = mapped_column(String(320))
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(16))  # of subject and body; None: English
     status: Mapped[str] = mapped_column(String(12), index=True)  # pending|sending|sent|failed
     tries: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
@@ -271,6 +274,7 @@ class SubmissionView(BaseModel):
     model: str | None
     owner_name: str | None
     owner_email: str | None
+    locale: str | None = None  # the owner's e-mails' language; None: English
     state: State
     stage: Stage | None
     attempts: int

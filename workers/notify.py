@@ -7,6 +7,10 @@ failing a verification. Several senders may run at once (every worker runs one):
 claimed with a conditional update before it is sent. A sender that dies between SMTP
 acceptance and marking the row may cause one duplicate after ``RECLAIM_AFTER``; that is the
 price of at-least-once delivery and is much rarer than a lost mail.
+
+Mail is UTF-8 and says its language (``Content-Language``, from the outbox row); a body that
+is not plain ASCII goes quoted-printable or base64 (whichever is shorter), never raw 8-bit,
+so a Japanese or Czech text arrives intact through a relay that only speaks 7-bit SMTP.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import contextlib
 import logging
 import smtplib
 from datetime import timedelta
+from email import policy
 from email.message import EmailMessage
 
 from sqlalchemy import or_, select, update
@@ -22,20 +27,24 @@ from sqlalchemy import or_, select, update
 from workers import lifecycle
 from workers.config import Settings
 from workers.db import Database, get_database, utc_now
+from workers.locales import DEFAULT as DEFAULT_LOCALE
 from workers.models import OutboxRow
 
 log = logging.getLogger(__name__)
 
 RECLAIM_AFTER = timedelta(minutes=10)
+# The default policy, but bodies in a 7-bit transfer encoding (subjects are RFC 2047 words).
+_POLICY = policy.default.clone(cte_type="7bit")
 
 
 def _message(row: OutboxRow, settings: Settings) -> EmailMessage:
-    msg = EmailMessage()
+    msg = EmailMessage(policy=_POLICY)
     msg["From"] = settings.smtp_from
     msg["To"] = row.recipient
     msg["Subject"] = row.subject
     msg["Message-ID"] = f"<vidverify-{row.submission_id}-{row.kind}@{settings.smtp_from.split('@')[-1]}>"
-    msg.set_content(row.body)
+    msg.set_content(row.body, charset="utf-8")
+    msg["Content-Language"] = row.language or DEFAULT_LOCALE  # after: set_content drops Content-*
     return msg
 
 

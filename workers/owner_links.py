@@ -4,6 +4,7 @@ The link carries the submission id and an HMAC of it, so it cannot be guessed fo
 submission. The web service checks it with the same secret: ``VIDVERIFY_OWNER_LINK_SECRET``,
 or ``VIDVERIFY_WEB_SECRET`` when that is unset. ``VIDVERIFY_PUBLIC_URL`` is the address the
 owners reach the web service at; without it (or without a secret) e-mails carry no link.
+The line that carries it is written in the owner's language by ``workers.mail``.
 """
 
 from __future__ import annotations
@@ -32,9 +33,3 @@ def link(submission_id: int) -> str | None:
     if not base or not secret:
         return None
     return f"{base}/status/{submission_id}/{token(submission_id, secret)}"
-
-
-def footer(submission_id: int) -> str:
-    """The e-mail's line with the link (empty when not configured)."""
-    url = link(submission_id)
-    return f"\nThe result, step by step: {url}\n" if url else ""

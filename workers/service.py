@@ -20,6 +20,7 @@ from workers import handoff, lifecycle
 from workers.config import Settings
 from workers.db import Database, add_event, get_database, utc_now
 from workers.emails import normalise_email
+from workers.locales import normalise_locale
 from workers.models import (
     REVIEW_VERDICTS,
     EventRow,
@@ -108,6 +109,7 @@ def submit(
     model: str | None = None,
     owner_name: str | None = None,
     owner_email: str | None = None,
+    locale: str | None = None,
     *,
     allow_local: bool = False,
     settings: Settings | None = None,
@@ -119,7 +121,9 @@ def submit(
     RC serial and model default to the eligibility product record of ``aircraft_sn``.
     Raises ``SubmissionError`` for a refused link (``LinkRefused``, or ``LinkUnchecked``
     when it cannot be checked now), a missing local file (or any local file unless
-    ``allow_local``), an invalid e-mail, or an RC serial that is neither given nor on record.
+    ``allow_local``), an invalid e-mail, a malformed locale, or an RC serial that is neither
+    given nor on record. ``locale`` (a BCP 47 tag) is the language of the owner's e-mails,
+    kept as the closest one they are written in (``workers.locales``; unknown: English).
     The link is validated here, once per call (a DNS look-up of its host).
     """
     settings, db = _ctx(settings)
@@ -133,6 +137,11 @@ def submit(
                 owner_email = normalise_email(owner_email)
             except ValueError as exc:
                 raise SubmissionError(f"{exc} ({owner_email!r})") from exc
+    if locale is not None:
+        try:
+            locale = normalise_locale(locale)
+        except ValueError as exc:
+            raise SubmissionError(f"locale: {exc}") from exc
     source, kind = _normalise_source(source, allow_local)
     key = idempotency_key(source, aircraft_sn, scope)
 
@@ -157,6 +166,7 @@ def submit(
         model=model,
         owner_name=(owner_name or "").strip() or None,
         owner_email=owner_email,
+        locale=locale,
         state=State.RECEIVED,
         stage=Stage.FETCH,
         attempts=1,

@@ -21,7 +21,7 @@ from pipeline.ocr import OcrEngine, OcrLine
 from pipeline.reading.facts import centre_y
 from pipeline.reading.work import ocr, read_whole, split_work
 from pipeline.templates import Template
-from pipeline.textmatch import matches
+from pipeline.textmatch import is_cjk, matches, norm
 
 _SERIAL_CHARS = re.compile(r"[^A-Z0-9]")
 REREADS = ((36, True), (48, True), (64, True), (96, False))  # (text height, binarised)
@@ -116,6 +116,9 @@ def _label_match(phrase: str, text: str) -> bool:
     """A label line is the label alone (plus maybe the value): the phrase must start the line.
     Small screen text loses the space between short words ("RC SN" read "RCSN"): the first
     word of the line is also compared with the phrase's words run together."""
+    if is_cjk(phrase):  # no words to count: the label's first characters start the line
+        squeezed, p = norm(text).replace(" ", ""), norm(phrase).replace(" ", "")
+        return matches(phrase, text) and squeezed[:3].find(p[:2]) >= 0
     head = " ".join(text.split()[: len(phrase.split()) + 1])
     words = text.split()
     joined = "".join(phrase.split()).lower()
@@ -187,10 +190,15 @@ class SerialReader:
     """Reads the serials of an About page; remembers its re-reads (``RereadStore``)."""
 
     def __init__(self, engine: OcrEngine, pool: Executor, full_res_above: int) -> None:
-        self._engine = engine
+        self._engine = engine  # serial values: always the Latin model
+        self._words = engine  # the rows with their labels: the UI language's model
         self._pool = pool
         self._full_res_above = full_res_above  # frame height above which page reads were scaled
         self.store = RereadStore()
+
+    def use(self, engine: OcrEngine) -> None:
+        """Read label rows with ``engine`` (the UI language's model) from now on."""
+        self._words = engine
 
     def facts(
         self, frame: np.ndarray, page_lines: list[OcrLine], tpl: Template, time_s: float = 0.0
@@ -212,12 +220,12 @@ class SerialReader:
         if len({roles[line] for line in rows}) < 2:
             # A serial label missed at page scale costs a rejection: with fewer than both labels
             # found, the page is read again whole at full resolution.
-            whole = read_whole(self._engine, self._pool, preprocess.local_bright_text(frame))
+            whole = read_whole(self._words, self._pool, preprocess.local_bright_text(frame))
             return sorted(whole, key=lambda x: (x.y, x.x))
         out = list(lines)
         for label in rows:
             y0, y1 = max(0, label.y - label.h), min(h, label.y + 2 * label.h)
-            band = ocr(self._engine, preprocess.local_bright_text(frame[y0:y1], frame_height=h), 0, y0)
+            band = ocr(self._words, preprocess.local_bright_text(frame[y0:y1], frame_height=h), 0, y0)
             out = [line for line in out if not y0 <= centre_y(line) <= y1] + band
         return sorted(out, key=lambda line: (line.y, line.x))
 

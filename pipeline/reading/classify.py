@@ -101,14 +101,16 @@ def classify(
         (tpl, marker_score(tpl, everything), {k: screen_score(tpl, k, page_texts) for k in SCORED_KINDS})
         for tpl in templates
     ]
-    app_scores = {tpl.app: markers for tpl, markers, _ in scored}
-    best_kind, best_rank, best_tpl = ScreenKind.UNKNOWN, (False, 0), scored[0][0]
+    app_scores: dict[str, int] = {}
+    for tpl, markers, _ in scored:  # one app, several languages: its best
+        app_scores[tpl.app] = max(markers, app_scores.get(tpl.app, 0))
+    best_kind, best_rank, best_tpl, best_markers = ScreenKind.UNKNOWN, (False, 0), scored[0][0], 0
     for tpl, markers, screens in scored:
         for kind in SCORED_KINDS:  # strictly better: earlier kinds and templates win ties
             rank = _rank(kind, screens[kind])
-            more_markers = rank == best_rank and rank[1] > 0 and markers > app_scores[best_tpl.app]
+            more_markers = rank == best_rank and rank[1] > 0 and markers > best_markers
             if rank > best_rank or (more_markers and kind == best_kind):
-                best_kind, best_rank, best_tpl = kind, rank, tpl
+                best_kind, best_rank, best_tpl, best_markers = kind, rank, tpl, markers
     if best_rank[1] == 0:
         best_tpl = max(scored, key=lambda item: item[1])[0]
     return Classification(best_kind, best_tpl, app_scores)

@@ -15,7 +15,7 @@ import numpy as np
 
 from pipeline.ocr import OcrEngine, OcrLine
 from pipeline.reading.about import SerialReader
-from pipeline.reading.classify import ScreenKind, classify
+from pipeline.reading.classify import Classification, ScreenKind, classify
 from pipeline.reading.facts import (
     BarFacts,
     bar_facts,
@@ -25,9 +25,11 @@ from pipeline.reading.facts import (
     phone_battery,
     status_facts,
 )
+from pipeline.reading.language import UiLanguage
 from pipeline.reading.observation import Observation, ScreenFacts
 from pipeline.reading.regions import OCR_MAX_HEIGHT, ClockReader, PageReader, TopBarReader, WarmText
 from pipeline.templates import Template
+from pipeline.textmatch import is_cjk
 
 COUNTED = (ScreenKind.CAMERA, ScreenKind.UNKNOWN)  # screens whose satellite count decides a step
 MIN_WORD_LETTERS = 3  # lines with fewer letters are icons and picture texture, never a screen word
@@ -38,6 +40,8 @@ class ScreenReader:
 
     def __init__(self, templates: tuple[Template, ...], engine: OcrEngine, pool: Executor) -> None:
         self.templates = templates
+        self.language = UiLanguage(templates)
+        self._engine = engine
         self._pool = pool
         self.clock = ClockReader(engine)
         self.bar = TopBarReader(engine)
@@ -52,10 +56,18 @@ class ScreenReader:
         strips = self._pool.submit(self._clock_only if after_page else self._bar_and_clock, frame)
         lines = self.page.lines(frame)
         (top_lines, warm, right), clock_lines = strips.result()
-        texts = [x.text for x in lines if sum(c.isalpha() for c in x.text) >= MIN_WORD_LETTERS]
+        texts = _words(lines)
         # The app's name and logo words come mostly from its bar: the last one read stands in.
         bar_lines = top_lines if top_lines is not None else self.bar.last_lines
-        found = classify(self.templates, texts, [x.text for x in bar_lines])
+        bar_texts = [x.text for x in bar_lines]
+        found = classify(self.language.candidates(), texts, bar_texts)
+        if found.kind is ScreenKind.UNKNOWN and self.language.wants_probe(len(texts), time_s):
+            probe = self._probe(frame, bar_texts, time_s)
+            if probe is not None:
+                found, lines = probe
+                texts = _words(lines)
+        if found.kind is not ScreenKind.UNKNOWN and self.language.settle(found.template):
+            self._use_model()
         kind, tpl = found.kind, found.template
         if top_lines is None and not kind.is_page:
             top_lines, warm, right = (
@@ -99,6 +111,33 @@ class ScreenReader:
             bar=bar,
             light=True,
         )
+
+    def _probe(
+        self, frame: np.ndarray, bar_texts: list[str], time_s: float
+    ) -> tuple[Classification, list[OcrLine]] | None:
+        """The page read again with each model of the scripts the Latin model cannot read; the
+        best recognised screen, or None. One read per model, on this thread (each read already
+        uses the side threads), with no memory: these reads compare with nothing."""
+        models = self.language.probe_models()
+        self.language.probed(time_s, models)
+        best: tuple[int, Classification, list[OcrLine]] | None = None
+        for model in models:
+            lines = PageReader(self._engine.for_lang(model), self._pool).lines(frame)
+            found = classify(self.language.of_model(model), _words(lines), bar_texts)
+            if found.kind is ScreenKind.UNKNOWN:
+                continue
+            score = sum(found.app_scores.values()) + len(_words(lines))
+            if best is None or score > best[0]:
+                best = (score, found, lines)
+        return None if best is None else (best[1], best[2])
+
+    def _use_model(self) -> None:
+        """Pages and the bar's status line from now on in the settled language's model; what
+        the readers remember was read with the old one."""
+        engine = self.language.engine(self._engine)
+        self.page = PageReader(engine, self._pool)
+        self.bar.use(engine)
+        self.serials.use(engine)
 
     def _facts(
         self,
@@ -145,3 +184,9 @@ class ScreenReader:
 
     def _clock_only(self, frame: np.ndarray) -> tuple[tuple[None, None, None], list[OcrLine]]:
         return (None, None, None), self.clock.lines(frame)
+
+
+def _words(lines: list[OcrLine]) -> list[str]:
+    """The lines that can be screen words: a few letters (a Chinese or Japanese character
+    counts as two: a word of two of them is a whole label), never icons or picture texture."""
+    return [x.text for x in lines if sum(1 + is_cjk(c) for c in x.text if c.isalpha()) >= MIN_WORD_LETTERS]

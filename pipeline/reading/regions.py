@@ -56,11 +56,18 @@ class ClockReader:
 class TopBarReader:
     def __init__(self, engine: OcrEngine) -> None:
         self._engine = engine
+        self._words = engine  # the model of the whole band's read: the UI language's
         self.memory = BandMemory()
         # The frame row just below the app's status line, from the last read that found it.
         self.bottom: int | None = None
         # The lines of the last full read's bar.
         self.last_lines: list[OcrLine] = []
+
+    def use(self, engine: OcrEngine) -> None:
+        """Read the status line with ``engine`` (the UI language's model) from now on; the
+        readouts on the right (digits) stay with the Latin model. Old reads are forgotten."""
+        self._words = engine
+        self.memory = BandMemory()
 
     def lines(self, frame: np.ndarray) -> list[OcrLine]:
         """The app's top bar, down to the status line when the last read found one."""
@@ -73,14 +80,14 @@ class TopBarReader:
         through the phone's own bar garbles the line below it. Given to Tesseract inverted, as
         dark text on light: the same words, read in two thirds of the time."""
         band = preprocess.min_channel(frame[: int(frame.shape[0] * APP_BAR[1])])
-        return self.memory.read("bar", band, lambda grey: ocr(self._engine, 255 - grey))
+        return self.memory.read("bar", band, lambda grey: ocr(self._words, 255 - grey))
 
     def _down_to_status(self, frame: np.ndarray, bottom: int) -> list[OcrLine]:
         """The top band only down to the status line found by the last full read: in a camera
         view that keeps its layout nothing below it decides anything, and the moving picture
         there costs Tesseract more than the bar itself (GO 4: 39 ms instead of 88 ms)."""
         band = preprocess.min_channel(frame[: min(bottom, int(frame.shape[0] * APP_BAR[1]))])
-        return self.memory.read("bar-to-status", band, lambda grey: ocr(self._engine, 255 - grey))
+        return self.memory.read("bar-to-status", band, lambda grey: ocr(self._words, 255 - grey))
 
     def right_lines(self, frame: np.ndarray) -> list[OcrLine]:
         """The right of the bar (satellites, link bars, battery), as bright text against its

@@ -95,6 +95,9 @@ def test_submission_flow_on_both_databases(
         ({"model": None}, "model"),
         ({"gimbal_sn": "!!"}, "gimbal_sn"),
         ({"colour": "red"}, "colour"),
+        ({"locale": "fr FR"}, "locale"),
+        ({"locale": ""}, "locale"),
+        ({"locale": "zh-" + "x" * 70}, "locale"),
     ],
 )
 def test_bad_input_is_a_clear_422(api: Any, change: dict[str, Any], field: str) -> None:
@@ -106,6 +109,31 @@ def test_bad_input_is_a_clear_422(api: Any, change: dict[str, Any], field: str) 
     errors = response.json()["detail"]
     assert any(e["loc"][-1] == field for e in errors), errors
     assert all(e["msg"] for e in errors)
+    assert _count_rows(settings) == 0
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [("fr-FR", "fr"), ("zh-Hant-TW", "zh-TW"), ("zh-TW", "zh-TW"), ("zh-Hans", "zh-CN"), ("zh", "zh-CN"),
+     ("ja", "ja"), ("nl-BE", "en"), (None, None)],
+)  # fmt: skip
+def test_the_owners_locale_is_normalised_kept_and_shown(api: Any, given: str | None, kept: Any) -> None:
+    _settings, client, auth = api
+    body = {**BODY, "locale": given} if given is not None else BODY
+    response = client.post("/api/submissions", json=body, headers=auth)
+    assert response.status_code == 202, response.text
+    assert response.json()["locale"] == kept
+    shown = client.get(f"/api/submissions/{response.json()['id']}", headers=auth)
+    assert shown.status_code == 200 and shown.json()["locale"] == kept
+
+
+def test_a_malformed_locale_is_a_422_that_says_why(api: Any) -> None:
+    settings, client, auth = api
+    response = client.post("/api/submissions", json={**BODY, "locale": "english please"}, headers=auth)
+    assert response.status_code == 422, response.text
+    (error,) = response.json()["detail"]
+    assert error["loc"] == ["body", "locale"]
+    assert "not a language tag (BCP 47, such as en, fr-FR or zh-Hant-TW): 'english please'" in error["msg"]
     assert _count_rows(settings) == 0
 
 

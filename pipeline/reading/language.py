@@ -1,0 +1,97 @@
+"""The UI language of one video: which templates classify its screens, and which Tesseract
+model reads its pages and its bar.
+
+A check must not take N times longer for N languages, so languages are told apart in two ways:
+- Latin-script templates (English, French, German, ...) are all matched against the pages the
+  Latin model has read anyway: accents aside (``textmatch.norm`` drops them), the same letters.
+  No extra read.
+- Scripts the Latin model cannot read (Chinese, Japanese, Korean) are tried only when a page
+  full of text matched no template: that page is read once with each of their models (a
+  *probe*), a few times per video at most.
+The first screen a template recognises settles the language: from then on only that
+language's templates classify, and its model reads the page and the bar. A video in which
+text-filled pages were seen but none was ever recognised is in a language we do not know,
+which is a reason to look, not to reject (``analyse``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from pipeline.ocr import OcrEngine, model_available
+from pipeline.templates import Template
+from pipeline.textmatch import is_cjk
+
+LATIN_MODEL = "eng"  # reads every page until a language is settled; reads every serial
+PROBE_MIN_LINES = 3  # text lines (of a few letters) on a page before it is worth a probe
+PROBE_GAP_S = 2.0  # between two probes
+PROBE_MAX = 3  # probes per video: an unknown language costs this many page reads per model
+
+
+def is_latin(template: Template) -> bool:
+    """A template whose words the Latin model reads: none of its phrases is CJK."""
+    return not any(is_cjk(p) for p in template.phrases())
+
+
+@dataclass
+class UiLanguage:
+    """The language state of one video, owned by its ``ScreenReader``."""
+
+    templates: tuple[Template, ...]
+    settled: str | None = None  # the language code ("fr", "zh-CN") once a screen was recognised
+    model: str = LATIN_MODEL
+    probes: int = 0
+    last_probe_s: float | None = None
+    text_pages: int = 0  # text-filled pages no template recognised, before settling
+    tried: list[str] = field(default_factory=list)  # models probed
+
+    def __post_init__(self) -> None:
+        self._latin = tuple(t for t in self.templates if is_latin(t))
+        self._other = tuple(t for t in self.templates if not is_latin(t))
+        self._chosen: tuple[Template, ...] = self._latin
+        # The installed models of the templates the Latin read cannot match, in file order.
+        self._models = list(dict.fromkeys(t.tesseract for t in self._other if model_available(t.tesseract)))
+
+    def candidates(self) -> tuple[Template, ...]:
+        """The templates to classify a read of the current model with."""
+        return self._chosen
+
+    def of_model(self, model: str) -> tuple[Template, ...]:
+        """The templates a probe with ``model`` is classified with."""
+        return tuple(t for t in self._other if t.tesseract == model)
+
+    def probe_models(self) -> list[str]:
+        return list(self._models)
+
+    def wants_probe(self, text_lines: int, time_s: float) -> bool:
+        """A page full of text that no template recognised, while the language is open."""
+        if self.settled is not None or text_lines < PROBE_MIN_LINES:
+            return False
+        self.text_pages += 1
+        if self.probes >= PROBE_MAX or not self.probe_models():
+            return False
+        return self.last_probe_s is None or time_s - self.last_probe_s >= PROBE_GAP_S
+
+    def probed(self, time_s: float, models: Sequence[str]) -> None:
+        self.probes += 1
+        self.last_probe_s = time_s
+        self.tried += [m for m in models if m not in self.tried]
+
+    def settle(self, template: Template) -> bool:
+        """Take ``template``'s language; True when the reading model changes with it."""
+        if self.settled is not None:
+            return False
+        self.settled = template.language
+        self._chosen = tuple(t for t in self.templates if t.language == template.language)
+        changed = template.tesseract != self.model
+        self.model = template.tesseract
+        return changed
+
+    @property
+    def unrecognised(self) -> bool:
+        """Pages full of text were seen, and no template ever recognised one."""
+        return self.settled is None and self.text_pages >= 2
+
+    def engine(self, base: OcrEngine) -> OcrEngine:
+        return base.for_lang(self.model)
