@@ -3,7 +3,7 @@ PY      := .venv/bin/python
 VENV    := .venv/.installed
 export OMP_THREAD_LIMIT := 1
 
-.PHONY: setup services demo test lint lock fixtures bench profile doctor clean
+.PHONY: setup services demo test lint lock fixtures bench loadtest profile doctor clean
 
 setup: $(VENV)
 	@bash scripts/install_system.sh
@@ -44,6 +44,11 @@ fixtures: setup
 
 bench: setup
 	@$(PY) -m bench.run $(BENCH_ARGS)
+
+# The real stack under load with faults (own Redis and PostgreSQL on free ports); writes
+# bench/load.json in under 10 minutes. LOADTEST_ARGS='--soak 30' adds a 30-minute soak phase.
+loadtest: setup
+	@$(PY) -m bench.load $(LOADTEST_ARGS)
 
 profile: setup
 	@$(PY) -m bench.profile $(PROFILE_ARGS)

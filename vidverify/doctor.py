@@ -104,6 +104,22 @@ def _database() -> tuple[bool, str, str]:
     return True, url, ""
 
 
+def _storage() -> tuple[bool, str, str]:
+    from workers.config import Settings
+    from workers.storage import StorageError, open_storage
+
+    settings = Settings.from_env()
+    if not settings.storage_url:
+        return True, f"local folders {settings.evidence_dir} (evidence), {settings.work_dir} (downloads)", ""
+    where = settings.storage_url + (f" at {settings.s3_endpoint_url}" if settings.s3_endpoint_url else "")
+    try:
+        open_storage(settings).evidence.list_keys("submission-0")  # one request, nothing written
+    except StorageError as exc:
+        fix = "create the bucket; check the AWS_* credentials and VIDVERIFY_S3_ENDPOINT_URL"
+        return False, f"{where}: {str(exc).splitlines()[0]}", fix
+    return True, where, ""
+
+
 CHECKS: dict[str, Check] = {
     "tesseract": _tesseract,
     "ocr engine": _ocr_engine,
@@ -112,6 +128,7 @@ CHECKS: dict[str, Check] = {
     "javascript runtime": _js_runtime,
     "redis": _redis,
     "database": _database,
+    "storage": _storage,
 }
 
 

@@ -10,6 +10,7 @@ serials read vs expected are split into runs of equal and differing characters.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +26,7 @@ STEP_TITLES = {
     StepName.FLIGHT_STATUS.value: "Flight status checked",
     StepName.CAMERA_VIEW.value: "Camera view with GPS ≥ 3 s",
 }
+SizeOf = Callable[[str], "tuple[int, int] | None"]  # an image's (width, height) from its name
 WEAK_STEP = 0.75  # a found step below this confidence is shown as something to check
 
 
@@ -88,11 +90,11 @@ def _image_size(path: str) -> tuple[int, int] | None:
         return None
 
 
-def _frame(ev: dict[str, Any], paths: list[str], title: str) -> Frame | None:
+def _frame(ev: dict[str, Any], paths: list[str], title: str, size_of: SizeOf) -> Frame | None:
     image = ev.get("image")
     if image not in paths:
         return None
-    size = _image_size(image)
+    size = size_of(image)
     boxes, best = [], {}
     for b in ev.get("boxes") or []:
         text = str(b.get("text") or "").strip()
@@ -151,7 +153,10 @@ def _nearest(frames: list[Frame], time_s: float | None) -> Frame | None:
     return min(frames, key=lambda f: abs(f.time_s - time_s))
 
 
-def build(report: dict[str, Any] | None) -> PageModel:
+def build(report: dict[str, Any] | None, size_of: SizeOf | None = None) -> PageModel:
+    """The page of a report; ``size_of`` gives a frame's image size from its name in the
+    report (``web.media.size_of`` reads it through the storage; by default, a local path)."""
+    size_of = size_of or _image_size
     report = report or {}
     paths = frame_paths(report)
     duration = float((report.get("video") or {}).get("duration_s") or 0)
@@ -160,7 +165,7 @@ def build(report: dict[str, Any] | None) -> PageModel:
     for step in report.get("steps") or []:
         name = step.get("name", "")
         title = STEP_TITLES.get(name, name)
-        frames = [f for ev in step.get("evidence") or [] if (f := _frame(ev, paths, title))]
+        frames = [f for ev in step.get("evidence") or [] if (f := _frame(ev, paths, title, size_of))]
         by_step[name] = frames
         start, end = step.get("start_s"), step.get("end_s")
         left = width = None
@@ -174,7 +179,8 @@ def build(report: dict[str, Any] | None) -> PageModel:
     covered: set[str] = set()
     for f in report.get("findings") or []:
         code = f.get("reason")
-        own = [fr for ev in f.get("evidence") or [] if (fr := _frame(ev, paths, reasons.label(code)))]
+        label = reasons.label(code)
+        own = [fr for ev in f.get("evidence") or [] if (fr := _frame(ev, paths, label, size_of))]
         frame = (
             own[0] if own else _nearest(by_step.get(reasons.REASON_STEP.get(code, ""), []), f.get("time_s"))
         )

@@ -9,12 +9,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Request
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
-from web import evidence, reasons, submissions
+from web import evidence, media, reasons, submissions
 from web.pages import render
 from web.params import FrameIndex, SubmissionId
-from web.review import frame_file
 from web.settings import WebSettings
 from workers import owner_links
 from workers.models import State, SubmissionView
@@ -53,7 +52,7 @@ def outcome(view: SubmissionView) -> str:
 def status_page(request: Request, submission_id: SubmissionId, sig: Sig) -> HTMLResponse:
     view = _load(request, submission_id, sig)
     result = outcome(view)
-    model = evidence.build(view.report)
+    model = evidence.build(view.report, media.size_of(_settings(request), view))
     codes = [view.review_reason] if view.review_verdict == "rejected" and view.review_reason else view.reasons
     failed = []
     if result == "rejected":
@@ -90,5 +89,5 @@ def status_page(request: Request, submission_id: SubmissionId, sig: Sig) -> HTML
 
 
 @router.get("/{submission_id}/{sig}/frames/{index}")
-def owner_frame(request: Request, submission_id: SubmissionId, sig: Sig, index: FrameIndex) -> FileResponse:
-    return frame_file(_settings(request), _load(request, submission_id, sig), index)
+def owner_frame(request: Request, submission_id: SubmissionId, sig: Sig, index: FrameIndex) -> Response:
+    return media.frame_response(_settings(request), _load(request, submission_id, sig), index, request)

@@ -9,13 +9,12 @@ form is rendered again in place, with what was typed.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from web import audit, claims, evidence, reasons, submissions
+from web import audit, claims, evidence, media, reasons, submissions
 from web.auth import SessionUser, check_csrf, reviewer_or_operator
 from web.pages import render
 from web.params import FrameIndex, OptionalId, SubmissionId
@@ -109,10 +108,10 @@ def case_page(
         user,
         status_code,
         s=view,
-        m=evidence.build(report),
+        m=evidence.build(report, media.size_of(settings, view)),
         machine_verdict=report.get("verdict") or view.verdict,
         history=audit.history(settings, view.id, submissions.events(settings, view.id)),
-        has_video=submissions.video_file(settings, view.id) is not None,
+        has_video=media.recording_key(settings, view.id) is not None,
         reasons=reasons.choices(),
         label=reasons.label,
         awaiting=awaiting(view),
@@ -197,26 +196,12 @@ def decide(
 
 
 @router.get("/{submission_id}/frames/{index}")
-def frame(request: Request, submission_id: SubmissionId, index: FrameIndex, user: Reviewer) -> FileResponse:
-    """One evidence JPEG, only from inside the evidence directory."""
-    return frame_file(_settings(request), _load(request, submission_id), index)
-
-
-def frame_file(settings: WebSettings, view: SubmissionView, index: int) -> FileResponse:
-    paths = evidence.frame_paths(view.report)
-    if not 0 <= index < len(paths):
-        raise HTTPException(404, detail="no such frame")
-    root = settings.evidence_dir.resolve()
-    path = Path(paths[index]).resolve()
-    if not path.is_relative_to(root) or not path.is_file():
-        raise HTTPException(404, detail="frame not available")
-    return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
+def frame(request: Request, submission_id: SubmissionId, index: FrameIndex, user: Reviewer) -> Response:
+    """One evidence image, only a file of this submission in the evidence store."""
+    return media.frame_response(_settings(request), _load(request, submission_id), index, request)
 
 
 @router.get("/{submission_id}/video")
-def video(request: Request, submission_id: SubmissionId, user: Reviewer) -> FileResponse:
-    """The recording, when it is a local file in the work directory (supports Range)."""
-    path = submissions.video_file(_settings(request), submission_id)
-    if path is None:
-        raise HTTPException(404, detail="the recording is not available here")
-    return FileResponse(path, headers={"Cache-Control": "private, no-store"})
+def video(request: Request, submission_id: SubmissionId, user: Reviewer) -> Response:
+    """The recording, when it is in the downloads store (supports Range)."""
+    return media.recording_response(_settings(request), submission_id, request)

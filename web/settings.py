@@ -1,8 +1,9 @@
 """Settings of the web service, read from the environment when ``WebSettings.from_env()`` runs.
 
-The database, Redis and directories are the workers' (``REDIS_URL``, ``DATABASE_URL``,
-``VIDVERIFY_EVIDENCE_DIR``, ``VIDVERIFY_WORK_DIR``): the web pages look at the same
-submissions the workers process. The web-only variables are prefixed ``VIDVERIFY_WEB_``.
+The database, Redis and storage are the workers' (``REDIS_URL``, ``DATABASE_URL``,
+``VIDVERIFY_EVIDENCE_DIR``, ``VIDVERIFY_WORK_DIR``, ``VIDVERIFY_STORAGE_URL``): the web pages
+look at the same submissions, and read the same files, as the workers. The web-only variables
+are prefixed ``VIDVERIFY_WEB_``.
 """
 
 from __future__ import annotations

@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import func, or_, select
 
@@ -36,7 +35,7 @@ __all__ = [
     "requeue",
     "reopen",
     "search",
-    "video_file",
+    "video_values",
     "stats",
 ]
 
@@ -185,22 +184,16 @@ def failed(settings: WebSettings, limit: int = 50) -> list[SubmissionView]:
     return _rows(settings, query)
 
 
-def video_file(settings: WebSettings, submission_id: int) -> Path | None:
-    """The recording on local disk, if it is inside the work directory (else None)."""
+def video_values(settings: WebSettings, submission_id: int) -> list[str]:
+    """What the row says of its recording: the stored download, and a local file submission's
+    path (``web.media`` decides which of them, if any, may be served)."""
     db = get_database(settings.database_url)
     with db.read() as s:
         row = s.get(SubmissionRow, submission_id)
         if row is None:
-            return None
-        candidates = [row.video_path, row.source if row.source_kind == "file" else None]
-    work = settings.work_dir.resolve()
-    for candidate in candidates:
-        if not candidate:
-            continue
-        path = Path(candidate).resolve()
-        if path.is_file() and path.is_relative_to(work):
-            return path
-    return None
+            return []
+        values = [row.video_path, row.source if row.source_kind == "file" else None]
+    return [v for v in values if v]
 
 
 # --------------------------------------------------------------------------- figures

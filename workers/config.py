@@ -11,7 +11,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
+
+from workers.storage.keys import parse_storage_url
 
 
 def _int(name: str, default: int) -> int:
@@ -37,8 +39,12 @@ class Settings(BaseModel):
     redis_url: str = "redis://127.0.0.1:6379/0"
     database_url: str = "sqlite:///vidverify.db"
     evidence_dir: Path = Path("evidence")
-    # Downloads land here; fetch and analysis workers on different machines must share it.
+    # Downloads land here; fetch and analysis workers on different machines must share it,
+    # unless storage_url is set (then both folders are only this machine's scratch space).
     work_dir: Path = Path("work")
+    # s3://bucket/prefix: downloads, evidence and reports in S3-compatible object storage.
+    storage_url: str | None = None
+    s3_endpoint_url: str | None = None  # a server other than AWS (MinIO: http://minio:9000)
     keep_downloads: bool = False
     retention_days: int = 30  # evidence and kept downloads of finished submissions; 0 keeps all
 
@@ -66,8 +72,18 @@ class Settings(BaseModel):
     smtp_password: str | None = None
     smtp_starttls: bool = False
     smtp_timeout_s: float = 20.0
-    notify_max_tries: int = 5
+    # SMTP tries per e-mail, and the wait after each failed one (the last value repeats):
+    # about five hours of mail server outage before an e-mail is given up.
+    notify_max_tries: int = 12
+    notify_backoff_s: list[int] = Field(default_factory=lambda: [10, 30, 60, 120, 300, 600, 1800, 3600])
     purchase_url: str = "https://store.dji.com/product/dji-care-refresh"
+
+    @field_validator("storage_url")
+    @classmethod
+    def _storage_url(cls, value: str | None) -> str | None:
+        if value:
+            parse_storage_url(value)  # a clear error at start-up, not at the first job
+        return value or None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -79,6 +95,8 @@ class Settings(BaseModel):
             database_url=env("DATABASE_URL") or d.database_url,
             evidence_dir=Path(env("VIDVERIFY_EVIDENCE_DIR") or d.evidence_dir),
             work_dir=Path(env("VIDVERIFY_WORK_DIR") or d.work_dir),
+            storage_url=env("VIDVERIFY_STORAGE_URL", "").strip() or None,
+            s3_endpoint_url=env("VIDVERIFY_S3_ENDPOINT_URL", "").strip() or None,
             keep_downloads=env("VIDVERIFY_KEEP_DOWNLOADS", "") in ("1", "true", "yes"),
             retention_days=_int("VIDVERIFY_RETENTION_DAYS", d.retention_days),
             queue_prefix=env("VIDVERIFY_QUEUE_PREFIX") or d.queue_prefix,
@@ -103,6 +121,7 @@ class Settings(BaseModel):
             smtp_starttls=env("VIDVERIFY_SMTP_STARTTLS", "") in ("1", "true", "yes"),
             smtp_timeout_s=_float("VIDVERIFY_SMTP_TIMEOUT_S", d.smtp_timeout_s),
             notify_max_tries=_int("VIDVERIFY_NOTIFY_MAX_TRIES", d.notify_max_tries),
+            notify_backoff_s=_ints("VIDVERIFY_NOTIFY_BACKOFF_S", d.notify_backoff_s),
             purchase_url=env("VIDVERIFY_PURCHASE_URL") or d.purchase_url,
         )
 
@@ -112,10 +131,8 @@ class Settings(BaseModel):
             return 0
         return self.retry_backoff_s[min(retry_number, len(self.retry_backoff_s)) - 1]
 
-    def evidence_folder(self, submission_id: int) -> Path:
-        """Where a submission's evidence frames go (one sub-folder per attempt)."""
-        return self.evidence_dir / f"submission-{submission_id}"
-
-    def work_folder(self, submission_id: int) -> Path:
-        """Where a submission's download goes."""
-        return self.work_dir / f"submission-{submission_id}"
+    def notify_backoff(self, tries: int) -> int:
+        """Seconds an e-mail waits after its ``tries``-th failed try (1-based)."""
+        if not self.notify_backoff_s:
+            return 0
+        return self.notify_backoff_s[min(tries, len(self.notify_backoff_s)) - 1]

@@ -20,19 +20,19 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import socket
 import time
 from pathlib import Path
 
 from sqlalchemy.orm import object_session
 
-from workers import lifecycle, measures
+from workers import jobfiles, lifecycle, measures
 from workers.config import Settings
 from workers.db import Database, get_database, utc_now
 from workers.handoff import get_store, handoff
 from workers.heartbeat import Heartbeat, Superseded
 from workers.models import Stage, State, SubmissionRow, Verdict
+from workers.storage import StorageError, attempt_prefix, open_storage
 
 __all__ = ["MissingDownload", "StageError", "analyse_job", "fetch_job", "get_store", "handoff"]
 
@@ -49,7 +49,7 @@ class StageError(Exception):
 
 
 class MissingDownload(StageError):
-    """The fetched file is not on this machine's disk: the fetch stage must run again."""
+    """The fetched file is in no store this machine reaches: the fetch stage must run again."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message, permanent=False, kind="missing_download")
@@ -136,6 +136,10 @@ def _classify(exc: BaseException) -> StageError:
 
     if isinstance(exc, StageError):
         return exc
+    if isinstance(exc, jobfiles.DownloadMissing):
+        return MissingDownload(str(exc))
+    if isinstance(exc, StorageError):
+        return StageError(str(exc), permanent=False, kind="storage")
     if isinstance(exc, JobTimeoutException):
         return StageError(f"timed out: {exc}", permanent=False, kind="timeout")
     fetch_error = _fetch_error_type()
@@ -157,21 +161,22 @@ def _fetch_error_type() -> type[Exception] | None:
 # --------------------------------------------------------------------------- fetch
 
 
-def _fetch(settings: Settings, row: SubmissionRow, hb: Heartbeat) -> Path:
+def _fetch(settings: Settings, row: SubmissionRow, hb: Heartbeat) -> str:
+    """Get the video into the downloads store; the ``video_path`` to record."""
+    storage = open_storage(settings)
     if row.source_kind == "file":
         path = Path(row.source)
         if not path.is_file():
             raise StageError(f"local file {path} does not exist", permanent=True)
-        return path
+        return jobfiles.store_local_file(storage, row, path)
     from pipeline.fetch import FetchPolicy, fetch_video
 
-    workdir = settings.work_folder(row.id)
-    workdir.mkdir(parents=True, exist_ok=True)
-    return Path(fetch_video(row.source, workdir, FetchPolicy.from_env()))
+    policy = FetchPolicy.from_env()
+    return jobfiles.store_download(storage, row, lambda folder: Path(fetch_video(row.source, folder, policy)))
 
 
 def fetch_job(submission_id: int, attempt: int) -> str:
-    """Stage 1: get the video onto local (shared) disk, then queue the analysis."""
+    """Stage 1: get the video into the downloads store, then queue the analysis."""
     settings, db = _context()
     row = _claim(settings, db, submission_id, attempt, Stage.FETCH, State.FETCHING)
     if row is None:
@@ -180,7 +185,7 @@ def fetch_job(submission_id: int, attempt: int) -> str:
     hb = Heartbeat(db, submission_id, attempt, State.FETCHING, settings.heartbeat_s)
     try:
         with hb:
-            path = _fetch(settings, row, hb)
+            video_path = _fetch(settings, row, hb)
     except Exception as exc:
         error = _classify(exc)
         log.warning("submission %s fetch failed: %s", submission_id, error)
@@ -199,10 +204,11 @@ def fetch_job(submission_id: int, attempt: int) -> str:
         owned = lifecycle.owned(s, submission_id, attempt, State.FETCHING)
         if owned is None:
             return "superseded after fetch"
-        owned.video_path = str(path)
+        owned.video_path = video_path
         _duration(owned, "fetch", started)
+        name = video_path.rsplit("/", 1)[-1]
         analyse = lifecycle.next_stage(
-            s, owned, settings, Stage.ANALYSE, utc_now(), f"fetched {path.name}; queued for analysis"
+            s, owned, settings, Stage.ANALYSE, utc_now(), f"fetched {name}; queued for analysis"
         )
     analyse.send(settings)
     return "fetched"
@@ -218,24 +224,24 @@ def analyse_job(submission_id: int, attempt: int) -> str:
     if row is None:
         return "skipped: not the current attempt or not queued for analysis"
     started = time.perf_counter()
-    evidence_dir = settings.evidence_folder(submission_id) / f"attempt-{attempt}"
+    storage = open_storage(settings)
+    prefix = attempt_prefix(submission_id, attempt)
     hb = Heartbeat(db, submission_id, attempt, State.ANALYSING, settings.heartbeat_s)
     try:
         from pipeline.analyse import analyse_file
         from pipeline.models import Claim
 
-        if not row.video_path or not Path(row.video_path).is_file():
-            # The download vanished (another machine's disk, a cleaned work dir): fetch again.
-            raise MissingDownload(f"fetched video {row.video_path} is missing")
         claim = Claim(rc_sn=row.rc_sn, aircraft_sn=row.aircraft_sn, model=row.model)
-        with hb:
+        # The heartbeat covers the storage moves too: a large download takes a while.
+        with (
+            hb,
+            jobfiles.local_video(storage, row) as video,
+            storage.evidence.scratch_folder(prefix) as folder,
+        ):
             report = analyse_file(
-                Path(row.video_path),
-                claim,
-                evidence_dir=evidence_dir,
-                progress=hb.on_progress,
-                source=row.source,
+                video, claim, evidence_dir=folder, progress=hb.on_progress, source=row.source
             )
+            jobfiles.publish_evidence(storage.evidence, report, folder, prefix)
     except Superseded:
         return "superseded during analysis"
     except Exception as exc:
@@ -261,12 +267,12 @@ def analyse_job(submission_id: int, attempt: int) -> str:
         if owned is None:
             return "superseded after analysis"
         _duration(owned, "analyse", started)
-        verdict = lifecycle.decide(s, owned, report, str(evidence_dir), utc_now())
+        verdict = lifecycle.decide(s, owned, report, storage.evidence.location(prefix), utc_now())
         source_kind, video_path = owned.source_kind, owned.video_path
     if verdict == Verdict.APPROVED:
         handoff(submission_id, settings=settings, db=db)
-    if source_kind == "url" and verdict != Verdict.NEEDS_REVIEW and not settings.keep_downloads:
-        shutil.rmtree(Path(video_path).parent, ignore_errors=True)
+    if verdict != Verdict.NEEDS_REVIEW and not settings.keep_downloads:
+        jobfiles.drop_download(storage, submission_id, video_path, source_kind)
     return verdict.value
 
 
@@ -278,7 +284,9 @@ def _refetch(settings: Settings, db: Database, submission_id: int, attempt: int,
         if row is None:
             return
         now = utc_now()
-        if row.attempts >= settings.max_attempts or row.source_kind == "file":
+        # A file read in place cannot be fetched again; one copied into object storage can.
+        in_place = row.source_kind == "file" and not open_storage(settings).remote
+        if row.attempts >= settings.max_attempts or in_place:
             lifecycle.fail(s, row, now, f"analyse failed: {error}", "permanent")
         else:
             fetch = lifecycle.new_attempt(

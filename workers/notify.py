@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import smtplib
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email import policy
 from email.message import EmailMessage
 
@@ -57,13 +57,16 @@ def _connect(settings: Settings) -> smtplib.SMTP:
     return smtp
 
 
-def _claim(db: Database, outbox_id: int) -> OutboxRow | None:
+def _claim(db: Database, outbox_id: int, tries: int) -> OutboxRow | None:
+    """Take the row if it is still as this sender saw it: pending (or stuck in sending) with
+    ``tries`` tries. A row another sender tried in the meantime waits for its next turn."""
     now = utc_now()
     with db.tx() as s:
         result = s.execute(
             update(OutboxRow)
             .where(
                 OutboxRow.id == outbox_id,
+                OutboxRow.tries == tries,
                 or_(
                     OutboxRow.status == "pending",
                     (OutboxRow.status == "sending") & (OutboxRow.claimed_at < now - RECLAIM_AFTER),
@@ -76,14 +79,24 @@ def _claim(db: Database, outbox_id: int) -> OutboxRow | None:
         return s.get_one(OutboxRow, outbox_id)
 
 
+def due(tries: int, claimed_at: datetime | None, now: datetime, settings: Settings) -> bool:
+    """A row that failed ``tries`` times waits ``notify_backoff(tries)`` after its last try,
+    so a mail server down for a while costs a few tries, not all of them in a minute (every
+    worker runs a sender every ``reap_interval_s``)."""
+    if tries == 0 or claimed_at is None:
+        return True
+    return now - claimed_at >= timedelta(seconds=settings.notify_backoff(tries))
+
+
 def send_pending(settings: Settings | None = None, db: Database | None = None, limit: int = 50) -> int:
-    """Send every pending notification (up to ``limit``); returns how many were sent."""
+    """Send every pending notification that is due (up to ``limit``); returns how many were
+    sent."""
     settings = settings or Settings.from_env()
     db = db or get_database(settings.database_url)
     now = utc_now()
     with db.tx() as s:
-        ids = s.scalars(
-            select(OutboxRow.id)
+        candidates = s.execute(
+            select(OutboxRow.id, OutboxRow.tries, OutboxRow.claimed_at, OutboxRow.status)
             .where(
                 or_(
                     OutboxRow.status == "pending",
@@ -91,15 +104,20 @@ def send_pending(settings: Settings | None = None, db: Database | None = None, l
                 )
             )
             .order_by(OutboxRow.id)
-            .limit(limit)
+            .limit(20 * limit)
         ).all()
-    if not ids:
+    todo = [
+        (c.id, c.tries)
+        for c in candidates
+        if c.status == "sending" or due(c.tries, c.claimed_at, now, settings)
+    ][:limit]
+    if not todo:
         return 0
     sent = 0
     smtp: smtplib.SMTP | None = None
     try:
-        for outbox_id in ids:
-            row = _claim(db, outbox_id)
+        for outbox_id, tries in todo:
+            row = _claim(db, outbox_id, tries)
             if row is None:
                 continue
             try:

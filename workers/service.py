@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from workers import handoff, lifecycle
+from workers import handoff, jobfiles, lifecycle
 from workers.config import Settings
 from workers.db import Database, add_event, get_database, utc_now
 from workers.emails import normalise_email
@@ -32,6 +32,7 @@ from workers.models import (
     Verdict,
 )
 from workers.queues import enqueue_stage, job_id
+from workers.storage import open_storage
 
 log = logging.getLogger(__name__)
 
@@ -274,7 +275,7 @@ def requeue(submission_id: int, *, settings: Settings | None = None) -> Submissi
             raise SubmissionError(f"submission {submission_id} is {row.state}; nothing to requeue")
         if row.effective_verdict == Verdict.APPROVED and row.error_kind == "handoff":
             raise SubmissionError("approved already; fix the product record, then run the reaper")
-        has_video = bool(row.video_path) and Path(row.video_path).is_file()
+        has_video = jobfiles.has_download(open_storage(settings), row)
         stage = Stage.ANALYSE if has_video else Stage.FETCH
         again = lifecycle.new_attempt(
             s, row, settings, stage, utc_now(), f"requeued by an operator ({stage.value})"

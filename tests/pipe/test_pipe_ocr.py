@@ -83,3 +83,29 @@ def test_warm_up_loads_the_apis_reads_then_use(monkeypatch: pytest.MonkeyPatch) 
     assert len(loaded) == 3
     engine.warm_up(3)  # all loaded already: nothing more
     assert len(loaded) == 3
+
+
+def test_models_loaded_before_a_fork_are_read_with_in_the_child() -> None:
+    """A queue worker loads the models once (``load_now``) and forks a work horse per job: the
+    horse must read with the inherited models, without loading any of its own."""
+    import os
+
+    engine = TesserocrEngine()
+    engine.load_now(3)
+    engine.load_now(3)  # already there: nothing more
+    assert len(engine._idle) == 3
+    inherited = {id(api) for api in engine._idle}
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the horse
+        ok = False
+        try:
+            lines = engine.read_lines(_line("Remote Controller SN 3N8WT60"))
+            ok = "Controller" in " ".join(x.text for x in lines)
+            ok = ok and {id(api) for api in engine._idle} == inherited
+        finally:
+            os.write(write, b"1" if ok else b"0")
+            os._exit(0)
+    os.close(write)
+    assert os.read(read, 1) == b"1"
+    os.waitpid(pid, 0)

@@ -24,9 +24,9 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def served(cwd: Path, *args: str, timeout: float = 30) -> Iterator[str]:
-    """Start ``vidverify serve`` with the current environment; yields its base URL once
-    ``/healthz`` answers, stops it afterwards."""
+def served(cwd: Path, *args: str, timeout: float = 30, env: dict[str, str] | None = None) -> Iterator[str]:
+    """Start ``vidverify serve`` with ``env`` (default: the current environment); yields its
+    base URL once ``/healthz`` answers, stops it afterwards."""
     port = free_port()
     proc = subprocess.Popen(
         [
@@ -40,7 +40,7 @@ def served(cwd: Path, *args: str, timeout: float = 30) -> Iterator[str]:
             "warning",
             *args,
         ],
-        env=dict(os.environ),
+        env=dict(os.environ) if env is None else env,
         cwd=cwd,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -19,6 +19,7 @@ from redis import Redis
 
 from tests.support.fixture_videos import FIXTURES as VIDEOS
 from tests.support.pg_schema import fresh_schema
+from tests.support.s3_server import S3Server, s3_server
 from tests.support.worker_procs import SmtpSink, VideoServer, Workers
 
 REDIS_URL = os.environ.get("WORKERS_TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
@@ -142,3 +143,10 @@ def video_server() -> Iterator[VideoServer]:
     yield server
     server.httpd.shutdown()
     server.httpd.server_close()
+
+
+@pytest.fixture(scope="session")
+def s3() -> Iterator[S3Server]:
+    """A real S3-compatible server (moto's) on 127.0.0.1; each test makes its own bucket."""
+    with s3_server() as server:
+        yield server

@@ -21,6 +21,7 @@ from eligibility.store import Store
 from pipeline.models import Reason, Report, Verdict
 from tests.support.elig_helpers import add_product
 from tests.support.fixture_videos import FIXTURES as VIDEOS
+from tests.support.worker_procs import free_port
 from vidverify.cli import main as vidverify_main
 from workers import jobs, lifecycle, notify, reaper, service
 from workers.config import Settings
@@ -156,6 +157,39 @@ def test_a_rejection_is_mailed_once_with_its_reasons(setup, monkeypatch, db_url,
     view = service.get(view.id)
     assert view.state == State.DECIDED and view.window_id is None  # no window, state unchanged
     assert windows(db_url, PRODUCT["aircraft_sn"]) == []
+
+
+def test_a_mail_server_down_costs_a_few_tries_not_the_email(setup, monkeypatch, db_url, smtp):
+    """Every worker runs a sender every few seconds: without a wait between tries, a mail
+    server down for a minute used up every try and the e-mail was given up (make loadtest)."""
+    stub_pipeline(monkeypatch, Verdict.REJECTED, [Reason.GPS_WEAK])
+    view = service.submit(
+        str(setup), PRODUCT["aircraft_sn"], owner_email=EMAIL, owner_name="Ann", allow_local=True
+    )
+    assert run_stages(view.id) == "rejected"
+    monkeypatch.setenv("VIDVERIFY_SMTP_PORT", str(free_port()))  # nobody listens: refused
+    monkeypatch.setenv("VIDVERIFY_NOTIFY_BACKOFF_S", "10,30")
+    for _ in range(5):  # five passes within the first wait: one try
+        assert notify.send_pending() == 0
+
+    def outbox() -> OutboxRow:
+        with get_database(db_url).tx() as s:
+            row = s.scalars(select(OutboxRow)).one()
+            s.expunge(row)
+            return row
+
+    row = outbox()
+    assert (row.status, row.tries) == ("pending", 1) and "refused" in row.last_error.lower()
+    with get_database(db_url).tx() as s:  # the first wait (10 s) is over
+        s.execute(update(OutboxRow).values(claimed_at=row.claimed_at - timedelta(seconds=11)))
+    assert notify.send_pending() == 0
+    assert outbox().tries == 2  # tried again, failed again, now waits 30 s
+    monkeypatch.setenv("VIDVERIFY_SMTP_PORT", str(smtp.port))  # the server is back
+    assert notify.send_pending() == 0 and not smtp.messages  # still within the 30 s
+    with get_database(db_url).tx() as s:
+        s.execute(update(OutboxRow).values(claimed_at=utc_now() - timedelta(seconds=31)))
+    assert notify.send_pending() == 1
+    assert (outbox().status, outbox().tries) == ("sent", 3) and len(smtp.messages) == 1
 
 
 def test_a_reviewer_rejection_is_mailed_with_the_reviewers_reason(setup, monkeypatch, smtp):
