@@ -79,6 +79,9 @@ class UiLanguage:
     last_probe_s: float | None = None
     text_pages: int = 0  # text-filled pages no template recognised, before settling
     tried: list[str] = field(default_factory=list)  # models probed
+    # Full reads, the whole video long, of a page full of words that no template recognised
+    # and no camera view explains: what the pipeline saw but could not read.
+    unknown_pages: int = 0
 
     def __post_init__(self) -> None:
         self._latin = tuple(t for t in self.templates if is_latin(t))

@@ -107,6 +107,12 @@ class ScreenReader:
             and (bar.text or bar.satellites is not None)
         ):
             kind = ScreenKind.CAMERA
+        if (
+            kind is ScreenKind.UNKNOWN
+            and len(texts) >= PROBE_MIN_LINES
+            and (bar is None or bar.satellites is None)
+        ):
+            self.language.unknown_pages += 1  # words on a page no template knows
         return Observation(
             time_s=time_s,
             screen=kind,
