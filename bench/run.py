@@ -20,7 +20,7 @@ from pathlib import Path
 import cv2
 
 from bench import naive
-from bench.videos import VARIANTS, ensure
+from bench.videos import LANGUAGE_VARIANTS, VARIANTS, ensure
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results.json"
@@ -29,6 +29,7 @@ TARGETS = {
     "naive_over_pipeline": (">=", 5.0),
     "realtime_factor": (">=", 8.0),
     "peak_rss_mb_10min": ("<=", 500.0),
+    "language_over_english": ("<=", 1.3),
 }
 
 
@@ -69,6 +70,29 @@ def naive_cmd(path: Path, case: dict) -> list[str]:
         "--aircraft-sn",
         p["aircraft_sn"],
     ]
+
+
+def language_ratios(reps: int) -> dict[str, dict]:
+    """Each language variant against its English recording, runs alternating: the same
+    scenario, only the UI language differs."""
+    out: dict[str, dict] = {}
+    for name, english, language in LANGUAGE_VARIANTS:
+        path, case = ensure(name)
+        en_path, en_case = ensure(english)
+        runs, en_runs = [], []
+        for _ in range(reps):
+            en_runs.append(run_timed(pipeline_cmd(en_path, en_case)))
+            runs.append(run_timed(pipeline_cmd(path, case)))
+        entry = {
+            "language": language,
+            "pipeline_s": statistics.median(r[0] for r in runs),
+            "english_s": statistics.median(r[0] for r in en_runs),
+            "verdict": json.loads(runs[0][2])["verdict"],
+        }
+        entry["ratio"] = round(entry["pipeline_s"] / entry["english_s"], 2)
+        out[name] = entry
+        print(f"{name}: " + ", ".join(f"{k}={v}" for k, v in entry.items()), flush=True)
+    return out
 
 
 def accuracy() -> dict[str, int]:
@@ -152,6 +176,9 @@ def main(argv: list[str] | None = None) -> int:
     }
     long = [v["pipeline_rss_mb"] for v in per_video.values() if v["video_s"] > 60]
     results["peak_rss_mb_10min"] = round(max(long), 1) if long else None
+    languages = language_ratios(args.reps)
+    results["language_over_english"] = max(v["ratio"] for v in languages.values())
+    results["languages"] = languages
     print("accuracy over the fixture manifest:", flush=True)
     acc = accuracy()
     results.update(pipeline_correct=acc["pipeline"], naive_correct=acc["naive"], fixtures_total=acc["total"])

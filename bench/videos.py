@@ -19,6 +19,15 @@ VARIANTS = [
 ]
 
 
+# (name, English variant it is measured against, UI language): the same recording in another
+# language, for the non-English / English time ratio (issue 14).
+LANGUAGE_VARIANTS = [
+    ("bench_fly_60s_fr", "bench_fly_60s", "fr"),
+    ("bench_fly_60s_ja", "bench_fly_60s", "ja"),
+    ("bench_go4_60s_zh-CN", "bench_go4_60s", "zh-CN"),
+]
+
+
 def scenario(name: str, base: str, total_s: float) -> dict:
     """1920x1080 at 30 fps; the final camera view is held until the video lasts ``total_s``."""
     case = copy.deepcopy(next(c for c in load_cases() if c["id"] == base))
@@ -30,8 +39,12 @@ def scenario(name: str, base: str, total_s: float) -> dict:
 
 
 def ensure(name: str) -> tuple[Path, dict]:
-    _, base, total = next(v for v in VARIANTS if v[0] == name)
+    language = next((v for v in LANGUAGE_VARIANTS if v[0] == name), None)
+    english = language[1] if language else name
+    _, base, total = next(v for v in VARIANTS if v[0] == english)
     case = scenario(name, base, total)
+    if language is not None:
+        case["language"] = language[2]
     path = WORK / f"{name}.mp4"
     if not path.exists():
         WORK.mkdir(parents=True, exist_ok=True)

@@ -104,6 +104,7 @@ def analyse_file(
         by_step[module.STEP] = module.detect(ctx, MappingProxyType(dict(by_step)))
     detections = list(by_step.values())
     findings: list[Finding] = [f for d in detections for f in d.findings]
+    findings, unread = verdict.unread_pages_doubt(findings, language.unknown_pages if language else 0)
     found = [d.step for d in detections if d.step.found and d.step.start_s is not None]
     span = (
         (min(s.start_s or 0.0 for s in found), max(s.end_s or s.start_s or 0.0 for s in found))
@@ -111,7 +112,7 @@ def analyse_file(
         else None
     )
     seen = continuity.check(tl, Path(path), span)
-    uncertain = [u for d in detections for u in d.uncertain] + seen.doubts
+    uncertain = [u for d in detections for u in d.uncertain] + seen.doubts + unread
     order = verdict.order_finding(detections)
     if order and seen.findings:
         # A proven cut explains the order it produced: told apart, the order is not sure.

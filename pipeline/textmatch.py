@@ -47,29 +47,30 @@ def is_cjk(text: str) -> bool:
     return _CJK.search(text) is not None
 
 
+def _cjk_allowed(n: int) -> int:
+    """Characters of a phrase of ``n`` that may be misread or missing: none in a word of up to
+    three, one up to fifteen. Counted in characters, not as a ratio: "ジンバルキャリブレーション"
+    (the menu row) must not pass for "ジンバルキャリブレーション失敗" (failed), two characters more."""
+    return 0 if n <= 3 else 1 if n <= 15 else 2
+
+
 def _cjk_threshold(n: int) -> float:
-    # Up to three characters, a word: exact. Up to six, one character may be misread.
-    if n <= 3:
-        return 1.0
-    if n <= 6:
-        return (n - 1) / n - 1e-9
-    return 0.8
+    return (n - _cjk_allowed(n)) / n - 1e-9
 
 
 def _cjk_score(p: str, s: str, floor: float) -> float:
-    """Character windows of the phrase's length (one more or less) over the line, spaces gone."""
+    """The share of the phrase's characters found in order in the best window of the line (of
+    the phrase's length, give or take the characters allowed), spaces gone."""
     p, s = p.replace(" ", ""), s.replace(" ", "")
     if p in s:
         return 1.0
-    n, best = len(p), 0.0
-    for width in (n - 1, n, n + 1):
-        if width < 1:
-            continue
+    n, slack = len(p), _cjk_allowed(len(p))
+    best = 0.0
+    for width in range(max(1, n - slack), n + slack + 1):
         for i in range(0, max(1, len(s) - width + 1)):
-            m = SequenceMatcher(None, p, s[i : i + width])
-            if m.real_quick_ratio() <= max(best, floor - 1e-9) or m.quick_ratio() <= max(best, floor - 1e-9):
-                continue
-            best = max(best, m.ratio())
+            blocks = SequenceMatcher(None, p, s[i : i + width], autojunk=False).get_matching_blocks()
+            found = sum(b.size for b in blocks)
+            best = max(best, found / n)
     return best
 
 
@@ -174,6 +175,22 @@ def first_match(phrases: list[str], line: str) -> str | None:
     "Calibration Required")."""
     for phrase in sorted(phrases, key=len, reverse=True):
         if matches(phrase, line):
+            return phrase
+    return None
+
+
+def first_claim(phrases: list[str], line: str) -> str | None:
+    """``first_match`` for the words that accuse (errors, warnings, a failure). A Chinese or
+    Japanese warning is often an ordinary row's words and one character more: "无GPS" (no GPS)
+    is "GPS" with 无, "指南针异常" (compass abnormal) is "指南针正常" (normal) with one character
+    changed. A misread character there turns an honest screen into a rejection, so such a
+    phrase must be read whole; Latin phrases match as in ``first_match``."""
+    for phrase in sorted(phrases, key=len, reverse=True):
+        p = norm(phrase)
+        if is_cjk(p):
+            if p.replace(" ", "") in norm(line).replace(" ", ""):
+                return phrase
+        elif matches(phrase, line):
             return phrase
     return None
 

@@ -34,6 +34,32 @@ def seen(det: Detection) -> Seen:
     return Seen.SEEN
 
 
+NOT_FOUND = frozenset(
+    {
+        Reason.RC_SERIAL_NOT_FOUND,
+        Reason.GIMBAL_CALIBRATION_NOT_FOUND,
+        Reason.GIMBAL_MOVEMENT_NOT_FOUND,
+        Reason.FLIGHT_STATUS_NOT_FOUND,
+    }
+)
+UNREAD_PAGES = 2  # pages of unknown words that make "not found" a doubt
+
+
+def unread_pages_doubt(findings: list[Finding], unknown_pages: int) -> tuple[list[Finding], list[str]]:
+    """ "Not found" is sure only where the pipeline could read what it saw. A recording with
+    pages full of words no template knows (a UI language only partly known, an app version
+    with other labels) may show the step on one of them: the finding becomes a doubt."""
+    if unknown_pages < UNREAD_PAGES:
+        return findings, []
+    kept = [f for f in findings if f.reason not in NOT_FOUND]
+    doubts = [
+        f"{f.message}, but {unknown_pages} page reads held words no template knows (UI language?)"
+        for f in findings
+        if f.reason in NOT_FOUND
+    ]
+    return kept, doubts
+
+
 def order_finding(detections: list[Detection]) -> Finding | None:
     if not all(d.step.found for d in detections):
         return None

@@ -118,7 +118,7 @@ def _label_match(phrase: str, text: str) -> bool:
     word of the line is also compared with the phrase's words run together."""
     if is_cjk(phrase):  # no words to count: the label's first characters start the line
         squeezed, p = norm(text).replace(" ", ""), norm(phrase).replace(" ", "")
-        return matches(phrase, text) and squeezed[:3].find(p[:2]) >= 0
+        return matches(phrase, text) and any(c in squeezed[:3] for c in p[:2])
     head = " ".join(text.split()[: len(phrase.split()) + 1])
     words = text.split()
     joined = "".join(phrase.split()).lower()
@@ -196,9 +196,11 @@ class SerialReader:
         self._full_res_above = full_res_above  # frame height above which page reads were scaled
         self.store = RereadStore()
 
-    def use(self, engine: OcrEngine) -> None:
-        """Read label rows with ``engine`` (the UI language's model) from now on."""
+    def use(self, engine: OcrEngine, full_res_above: int) -> None:
+        """Read label rows with ``engine`` (the UI language's model) from now on, again at full
+        resolution only from frames taller than the height its pages are now read at."""
         self._words = engine
+        self._full_res_above = full_res_above
 
     def facts(
         self, frame: np.ndarray, page_lines: list[OcrLine], tpl: Template, time_s: float = 0.0

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from pipeline.templates import Template
-from pipeline.textmatch import first_match, matches
+from pipeline.textmatch import first_claim, first_match, matches
 
 PERCENT = re.compile(r"(\d{1,3})\s?%")
 TITLE_BONUS = 2  # a screen's title read besides its labels
@@ -61,7 +61,7 @@ def calibration_score(template: Template, texts: Sequence[str]) -> int:
         for t in texts
         if (first_match(words.progress, t) and PERCENT.search(t))
         or first_match(words.done, t)
-        or first_match(words.failed, t)
+        or first_claim(words.failed, t)
     )
     return hits + TITLE_BONUS if hits else 0
 

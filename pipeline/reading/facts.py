@@ -17,7 +17,7 @@ from pipeline import preprocess
 from pipeline.ocr import OcrLine
 from pipeline.reading.classify import PERCENT
 from pipeline.templates import Template
-from pipeline.textmatch import first_match
+from pipeline.textmatch import first_claim, first_match, norm
 
 # Bands of the frame, as fractions of its height: the phone's own status bar with the clock,
 # and the app's top bar with the flight status, satellites and link signals.
@@ -98,13 +98,13 @@ def bar_facts(
     weak_words: list[str] = []
     errors: list[tuple[str, OcrLine]] = []
     for line in warm_lines:
-        weak = first_match(tpl.camera.gps_weak, line.text)
+        weak = first_claim(tpl.camera.gps_weak, line.text)
         if weak:
             weak_words.append(weak)
     for line in bar:
         ready = first_match(tpl.status.ready, line.text)
-        error = first_match(tpl.status.errors, line.text)
-        weak = first_match(tpl.camera.gps_weak, line.text)
+        error = first_claim(tpl.status.errors, line.text)
+        weak = first_claim(tpl.camera.gps_weak, line.text)
         if weak:
             weak_words.append(weak)
         if (ready or error or weak) and text is None and line.x < w * 0.5:
@@ -256,8 +256,8 @@ def camera_facts(lines: Sequence[OcrLine], frame_height: int, tpl: Template | No
             break
     if tpl is None:
         return CameraFacts(pitch)
-    gps = tuple(w for w in (first_match(tpl.camera.gps_weak, x.text) for x in lines) if w)
-    link = tuple(w for w in (first_match(tpl.camera.link_weak, x.text) for x in lines) if w)
+    gps = tuple(w for w in (first_claim(tpl.camera.gps_weak, x.text) for x in lines) if w)
+    link = tuple(w for w in (first_claim(tpl.camera.link_weak, x.text) for x in lines) if w)
     return CameraFacts(pitch, gps, link)
 
 
@@ -276,14 +276,15 @@ def calibration_facts(texts: Sequence[str], tpl: Template) -> CalibrationFacts:
     percent: int | None = None
     progress = done = failed = False
     for text in texts:
-        if first_match(words.failed, text):
+        if first_claim(words.failed, text):
             failed = True
         elif first_match(words.done, text):
             done = True
         elif first_match(words.progress, text):
             progress = True
         m = PERCENT.search(text)
-        if m and (progress or any(w in text.lower() for w in words.percent_words)):
+        squeezed = norm(text).replace(" ", "")  # CJK text comes back with spaces between characters
+        if m and (progress or any(norm(w).replace(" ", "") in squeezed for w in words.percent_words)):
             value = int(m.group(1))
             if value <= 100:
                 percent = value
@@ -305,7 +306,7 @@ def status_facts(frame: np.ndarray, lines: Sequence[OcrLine], tpl: Template) -> 
     coloured: list[OcrLine] = []
     end_seen = False
     for line in lines:
-        phrase = first_match(tpl.status.errors, line.text)
+        phrase = first_claim(tpl.status.errors, line.text)
         if phrase:
             errors.append((phrase, line))
         if first_match(tpl.status.end_rows, line.text):

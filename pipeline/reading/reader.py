@@ -9,13 +9,14 @@ layout. The scheduler (``timeline``) owns the reader, one per video, and says wh
 
 from __future__ import annotations
 
+import logging
 from concurrent.futures import Executor
 
 import numpy as np
 
 from pipeline.ocr import OcrEngine, OcrLine
 from pipeline.reading.about import SerialReader
-from pipeline.reading.classify import Classification, ScreenKind, classify
+from pipeline.reading.classify import Classification, ScreenKind, classify, marker_score, screen_score
 from pipeline.reading.facts import (
     BarFacts,
     bar_facts,
@@ -25,11 +26,21 @@ from pipeline.reading.facts import (
     phone_battery,
     status_facts,
 )
-from pipeline.reading.language import UiLanguage
+from pipeline.reading.language import PROBE_MIN_LINES, UiLanguage, is_latin, script_present, understood
 from pipeline.reading.observation import Observation, ScreenFacts
-from pipeline.reading.regions import OCR_MAX_HEIGHT, ClockReader, PageReader, TopBarReader, WarmText
+from pipeline.reading.regions import (
+    CJK_MAX_SCALE,
+    CJK_PAGE_HEIGHT,
+    OCR_MAX_HEIGHT,
+    ClockReader,
+    PageReader,
+    TopBarReader,
+    WarmText,
+)
 from pipeline.templates import Template
 from pipeline.textmatch import is_cjk
+
+log = logging.getLogger(__name__)
 
 COUNTED = (ScreenKind.CAMERA, ScreenKind.UNKNOWN)  # screens whose satellite count decides a step
 MIN_WORD_LETTERS = 3  # lines with fewer letters are icons and picture texture, never a screen word
@@ -61,7 +72,16 @@ class ScreenReader:
         bar_lines = top_lines if top_lines is not None else self.bar.last_lines
         bar_texts = [x.text for x in bar_lines]
         found = classify(self.language.candidates(), texts, bar_texts)
-        if found.kind is ScreenKind.UNKNOWN and self.language.wants_probe(len(texts), time_s):
+        # A page full of words no template knows, while the language is open: maybe a page in
+        # a script the Latin read cannot see. It stays "unknown" (read in full, never through
+        # its bar alone) until a probe or a later screen settles the language.
+        unread_page = (
+            found.kind is ScreenKind.UNKNOWN
+            and self.language.settled is None
+            and len(texts) >= PROBE_MIN_LINES
+            and not understood(self.language.candidates(), bar_texts)
+        )
+        if unread_page and self.language.wants_probe(len(texts), time_s):
             probe = self._probe(frame, bar_texts, time_s)
             if probe is not None:
                 found, lines = probe
@@ -80,8 +100,19 @@ class ScreenReader:
             bar = self._bar_facts(frame, top_lines, tpl, warm, right, kind in COUNTED)
             self.bar.bottom = bar.bottom  # not found: the next read takes the whole band again
             self.bar.last_lines = top_lines
-        if kind is ScreenKind.UNKNOWN and bar is not None and (bar.text or bar.satellites is not None):
+        if (
+            kind is ScreenKind.UNKNOWN
+            and not unread_page
+            and bar is not None
+            and (bar.text or bar.satellites is not None)
+        ):
             kind = ScreenKind.CAMERA
+        if (
+            kind is ScreenKind.UNKNOWN
+            and len(texts) >= PROBE_MIN_LINES
+            and (bar is None or bar.satellites is None)
+        ):
+            self.language.unknown_pages += 1  # words on a page no template knows
         return Observation(
             time_s=time_s,
             screen=kind,
@@ -115,29 +146,48 @@ class ScreenReader:
     def _probe(
         self, frame: np.ndarray, bar_texts: list[str], time_s: float
     ) -> tuple[Classification, list[OcrLine]] | None:
-        """The page read again with each model of the scripts the Latin model cannot read; the
-        best recognised screen, or None. One read per model, on this thread (each read already
-        uses the side threads), with no memory: these reads compare with nothing."""
-        models = self.language.probe_models()
-        self.language.probed(time_s, models)
-        best: tuple[int, Classification, list[OcrLine]] | None = None
-        for model in models:
-            lines = PageReader(self._engine.for_lang(model), self._pool).lines(frame)
-            found = classify(self.language.of_model(model), _words(lines), bar_texts)
+        """The page read again with the models of the scripts the Latin model cannot read (a
+        scout per script family first, see ``language.SCOUTS``); the best recognised screen, or
+        None. On this thread (each read already uses the side threads), with no memory."""
+        reads: dict[str, list[OcrLine]] = {}
+        for scout, others in self.language.probe_plan():
+            if scout is not None:
+                reads[scout] = self._probe_read(scout, frame)
+                if not script_present(reads[scout]):
+                    continue
+            for model in others:
+                reads[model] = self._probe_read(model, frame)
+        self.language.probed(time_s, list(reads))
+        best: tuple[tuple[bool, int, int], Classification, list[OcrLine]] | None = None
+        for model, lines in reads.items():
+            texts = _words(lines)
+            found = classify(self.language.of_model(model), texts, bar_texts)
             if found.kind is ScreenKind.UNKNOWN:
                 continue
-            score = sum(found.app_scores.values()) + len(_words(lines))
+            # Sister scripts (simplified and traditional Chinese, Japanese kanji) share many
+            # characters: the template that knows more of the page's words is its language.
+            tpl = found.template
+            score = (
+                found.kind.is_dialog,
+                screen_score(tpl, found.kind, texts),
+                marker_score(tpl, [*texts, *bar_texts]),
+            )
+            log.debug("probe %.2f %s: %s %s %s", time_s, model, found.kind, tpl.language, score)
             if best is None or score > best[0]:
                 best = (score, found, lines)
         return None if best is None else (best[1], best[2])
+
+    def _probe_read(self, model: str, frame: np.ndarray) -> list[OcrLine]:
+        return _cjk_page(self._engine.for_lang(model), self._pool).lines(frame)
 
     def _use_model(self) -> None:
         """Pages and the bar's status line from now on in the settled language's model; what
         the readers remember was read with the old one."""
         engine = self.language.engine(self._engine)
-        self.page = PageReader(engine, self._pool)
+        latin = self.language.settled is None or all(is_latin(t) for t in self.language.candidates())
+        self.page = PageReader(engine, self._pool) if latin else _cjk_page(engine, self._pool)
         self.bar.use(engine)
-        self.serials.use(engine)
+        self.serials.use(engine, OCR_MAX_HEIGHT if latin else CJK_PAGE_HEIGHT)
 
     def _facts(
         self,
@@ -184,6 +234,10 @@ class ScreenReader:
 
     def _clock_only(self, frame: np.ndarray) -> tuple[tuple[None, None, None], list[OcrLine]]:
         return (None, None, None), self.clock.lines(frame)
+
+
+def _cjk_page(engine: OcrEngine, pool: Executor) -> PageReader:
+    return PageReader(engine, pool, CJK_PAGE_HEIGHT, CJK_MAX_SCALE)
 
 
 def _words(lines: list[OcrLine]) -> list[str]:

@@ -29,6 +29,10 @@ PHONE_CLOCK = 0.04  # of the frame height: the strip with the phone's clock
 # Screen text at 1080p is 25-40 px tall; Tesseract reads it as well at two thirds of that,
 # in about half the time. Serial values are re-read from the full-resolution frame anyway.
 OCR_MAX_HEIGHT = 680
+# Chinese, Japanese and Korean glyphs lose their strokes at that size: their models read best
+# with text some 20-28 px tall, a page of about this height (a 720p page enlarged 1.25 times).
+CJK_PAGE_HEIGHT = 900
+CJK_MAX_SCALE = 1.5
 
 
 class ClockReader:
@@ -80,14 +84,27 @@ class TopBarReader:
         through the phone's own bar garbles the line below it. Given to Tesseract inverted, as
         dark text on light: the same words, read in two thirds of the time."""
         band = preprocess.min_channel(frame[: int(frame.shape[0] * APP_BAR[1])])
-        return self.memory.read("bar", band, lambda grey: ocr(self._words, 255 - grey))
+        return self._read_band("bar", band)
 
     def _down_to_status(self, frame: np.ndarray, bottom: int) -> list[OcrLine]:
         """The top band only down to the status line found by the last full read: in a camera
         view that keeps its layout nothing below it decides anything, and the moving picture
         there costs Tesseract more than the bar itself (GO 4: 39 ms instead of 88 ms)."""
         band = preprocess.min_channel(frame[: min(bottom, int(frame.shape[0] * APP_BAR[1]))])
-        return self.memory.read("bar-to-status", band, lambda grey: ocr(self._words, 255 - grey))
+        return self._read_band("bar-to-status", band)
+
+    def _read_band(self, key: str, band: np.ndarray) -> list[OcrLine]:
+        """The band in one read; in a UI language the Latin model cannot read, its left part
+        (the status pill) in that language's model and the right part (satellites, signal,
+        battery: digits) in the Latin one, so that the counts read as they always have."""
+        if self._words is self._engine:
+            return self.memory.read(key, band, lambda grey: ocr(self._engine, 255 - grey))
+        x0 = int(band.shape[1] * RIGHT_FROM_X)
+        words = self.memory.read(f"{key}-words", band[:, :x0], lambda grey: ocr(self._words, 255 - grey))
+        digits = self.memory.read(
+            f"{key}-digits", band[:, x0:], lambda grey: ocr(self._engine, 255 - grey, x0)
+        )
+        return words + digits
 
     def right_lines(self, frame: np.ndarray) -> list[OcrLine]:
         """The right of the bar (satellites, link bars, battery), as bright text against its
@@ -213,9 +230,13 @@ def _row_bands(mask: np.ndarray) -> list[tuple[int, int]]:
 
 
 class PageReader:
-    def __init__(self, engine: OcrEngine, pool: Executor) -> None:
+    def __init__(
+        self, engine: OcrEngine, pool: Executor, height: int = OCR_MAX_HEIGHT, max_scale: float = 1.0
+    ) -> None:
         self._engine = engine
         self._pool = pool
+        self._height = height  # pages are read at this height, or the frame's when smaller...
+        self._max_scale = max_scale  # ...unless they may be enlarged up to this
         # The last page read: its binarised image and its lines, in that image's pixels.
         self.last: tuple[np.ndarray, list[OcrLine]] | None = None
 
@@ -225,9 +246,11 @@ class PageReader:
         into view; a page read whole is cut in two halves at a blank row and read on two
         threads: a page is the largest single read there is."""
         h = frame.shape[0]
-        scale = min(1.0, OCR_MAX_HEIGHT / h)
+        scale = min(self._max_scale, self._height / h)
         if scale < 1.0:
             frame = cv2.resize(frame, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        elif scale > 1.0:
+            frame = cv2.resize(frame, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
         binary = preprocess.local_bright_text(frame)
         bands: list[tuple[int, int]] | None = None
         kept: list[OcrLine] = []

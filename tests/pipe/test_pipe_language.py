@@ -12,13 +12,14 @@ from PIL import Image, ImageDraw, ImageFont
 
 from fixtures.render.encode import encoder
 from pipeline.analyse import UNKNOWN_LANGUAGE, analyse_file
-from pipeline.models import Claim, Verdict
+from pipeline.models import Claim, Finding, Reason, Verdict
 from pipeline.ocr import TesserocrEngine, model_available
 from pipeline.reading import ScreenKind, ScreenReader
 from pipeline.reading.about import AboutFacts
 from pipeline.reading.language import PROBE_MAX, UiLanguage, is_latin
 from pipeline.templates import SerialLabels, Template, load_templates
-from pipeline.textmatch import matches, norm
+from pipeline.textmatch import first_claim, matches, norm
+from pipeline.verdict import unread_pages_doubt
 from tests.support.screens import template
 
 CJK_FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
@@ -164,3 +165,21 @@ def test_a_recording_in_an_unknown_language_is_needs_review_with_the_finding(tmp
     assert report.verdict is Verdict.NEEDS_REVIEW and report.reasons == [] and report.findings == []
     assert any(u.startswith(UNKNOWN_LANGUAGE) for u in report.uncertain), report.uncertain
     assert report.language == ""
+
+
+def test_a_cjk_warning_must_be_read_whole() -> None:
+    # "No GPS" is "GPS" and one character; "compass abnormal" is "compass normal" with one
+    # character changed: one misread character must not turn an honest row into a warning.
+    assert first_claim(["无GPS"], "GPS") is None and first_claim(["无GPS"], "无 GPS") == "无GPS"
+    assert first_claim(["指南针异常"], "指南针正常") is None
+    assert first_claim(["指南针异常"], "指 南 针 异 常") == "指南针异常"
+    assert first_claim(["Compass Error"], "Compass Eror") == "Compass Error"  # Latin: as before
+    assert not matches("ジンバルキャリブレーション失敗", "ジン バル キャ リブ レー ショ ン")
+
+
+def test_not_found_is_a_doubt_where_pages_could_not_be_read() -> None:
+    finding = Finding(reason=Reason.RC_SERIAL_NOT_FOUND, message="no About page")
+    error = Finding(reason=Reason.FLIGHT_STATUS_ERROR, message="IMU Error")
+    assert unread_pages_doubt([finding, error], 0) == ([finding, error], [])
+    kept, doubts = unread_pages_doubt([finding, error], 3)
+    assert kept == [error] and len(doubts) == 1 and doubts[0].startswith("no About page")
