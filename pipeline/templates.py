@@ -66,6 +66,9 @@ class Template(BaseModel):
     # The Tesseract model the page and the bar are read with ("eng", "fra", "jpn", ...; "a+b"
     # allowed). Serials are read with the Latin model whatever the UI language.
     tesseract: str = "eng"
+    # This template's model is its script family's scout: read first when a page may be in that
+    # script, it keeps its confidence on every language of the family (``reading.language``).
+    scout: bool = False
     app_markers: list[str]
     # Scored from their labels and titles: about, status_list, settings. The calibration
     # dialog is scored from the ``calibration`` words (progress with a percentage, done, failed).

@@ -28,13 +28,13 @@ LATIN_MODEL = "eng"  # reads every page until a language is settled; reads every
 PROBE_MIN_LINES = 3  # text lines (of a few letters) on a page before it is worth a probe
 PROBE_GAP_S = 1.0  # between two probes
 PROBE_MAX = 3  # probes per video
-# A probe first reads the page with one model per script family, the scout: Han characters
-# (Chinese, Japanese kanji) read with the simplified Chinese model keep their confidence in
-# every Han language, Hangul with the Korean one; only a scout that finds its script in earnest
-# has the family's other models read the page too. A camera view or a Latin page costs the
-# scouts' reads alone. (Measured on the fixtures: 27-38 confident Han characters on Chinese and
-# Japanese pages, at most 7 on camera views and Latin pages; the Korean model likewise.)
-SCOUTS = ("chi_sim", "kor")
+# A probe first reads the page with one model per script family, its scout (the template
+# field ``scout``): Han characters (Chinese, Japanese kanji) read with the simplified Chinese
+# model keep their confidence in every Han language, Hangul with the Korean one; only a scout
+# that finds its script in earnest has the family's other models read the page too. A camera
+# view or a Latin page costs the scouts' reads alone. (Measured on the fixtures: 27-38
+# confident Han characters on Chinese and Japanese pages, at most 7 on camera views and Latin
+# pages; the Korean model likewise.)
 SCRIPT_MIN_CHARS = 15  # confident CJK characters a scout must read to call the script present
 SCOUT_CONFIDENCE = 60
 _HANGUL = re.compile(r"[\u1100-\u11ff\uac00-\ud7af]")
@@ -109,7 +109,8 @@ class UiLanguage:
             models = [
                 m for m in self._models if any(t.tesseract == m and family(t) == name for t in self._other)
             ]
-            scout = next((m for m in SCOUTS if m in models), None)
+            scouts = [t.tesseract for t in self._other if t.scout and family(t) == name]
+            scout = next((m for m in scouts if m in models), None)
             plan.append((scout, [m for m in models if m != scout]))
         return plan
 
