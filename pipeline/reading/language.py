@@ -136,14 +136,19 @@ class UiLanguage:
         self.tried += [m for m in models if m not in self.tried]
 
     def settle(self, template: Template) -> bool:
-        """Take ``template``'s language; True when the reading model changes with it."""
+        """Take ``template``'s language; True when the reading model changes with it. A Latin
+        UI stays with the Latin model that recognised it: its words already matched (accents
+        dropped), and a model switched mid-video reads the same device name two ways, which the
+        continuity check would rightly call a doubt (seen on the Spanish fixture: "DJIAF 3" and
+        "DIUAT3"). Only a script the Latin model cannot read changes the model."""
         if self.settled is not None:
             return False
         self.settled = template.language
         self._chosen = tuple(t for t in self.templates if t.language == template.language)
-        changed = template.tesseract != self.model
+        if is_latin(template) or template.tesseract == self.model:
+            return False
         self.model = template.tesseract
-        return changed
+        return True
 
     @property
     def unrecognised(self) -> bool:
