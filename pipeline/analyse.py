@@ -11,10 +11,10 @@ from pipeline import evidence as evidence_writer
 from pipeline import verdict
 from pipeline.continuity import check as continuity
 from pipeline.detectors import ALL, Context, Detection
-from pipeline.models import UNKNOWN_APP, Claim, Finding, Reason, Report, StepName, Verdict
+from pipeline.models import UNKNOWN_APP, Claim, Evidence, Finding, Reason, Report, StepName, Verdict
 from pipeline.ocr import READ_THREADS, OcrEngine, default_engine
 from pipeline.templates import Template, load_templates
-from pipeline.timeline import Progress, build_timeline, side_pool
+from pipeline.timeline import Progress, Timeline, build_timeline, side_pool
 from pipeline.video import UnreadableVideo, probe
 
 MIN_FRAMES = 2
@@ -36,6 +36,15 @@ def _choose_template(templates: tuple[Template, ...], scores: Counter[str], lang
     to the higher priority."""
     fitting = tuple(t for t in templates if t.language == language) or templates
     return max(fitting, key=lambda t: (scores.get(t.app, 0), t.priority))
+
+
+def _unknown_pages(tl: Timeline, times: list[float]) -> list[Evidence]:
+    """The frames of the pages whose words no template knew: what a reviewer looks at."""
+    return [
+        Evidence(time_s=o.time_s, note="words no template knows", frame_ref=i)
+        for i, o in enumerate(tl.observations)
+        if o.time_s in times
+    ]
 
 
 def _language_unknown(report: Report, tried: list[str]) -> Report:
@@ -139,6 +148,8 @@ def analyse_file(
     )
     if language is not None and language.unrecognised:
         report = _language_unknown(report, language.tried)
+    if language is not None and (language.unrecognised or unread):
+        report.doubt_evidence = _unknown_pages(tl, language.unknown_times)
     if evidence_dir is not None:
         t = time.perf_counter()
         evidence_writer.write(report, tl, Path(evidence_dir))

@@ -14,7 +14,7 @@ from pipeline.timeline import Timeline
 def _all_evidence(report: Report) -> list[Evidence]:
     items = [e for s in report.steps for e in s.evidence]
     items += [e for f in report.findings for e in f.evidence]
-    return items
+    return items + report.doubt_evidence
 
 
 def write(report: Report, tl: Timeline, directory: Path) -> None:

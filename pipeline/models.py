@@ -120,6 +120,8 @@ class Report(BaseModel):
     video: VideoInfo = Field(default_factory=VideoInfo)
     steps: list[StepResult] = Field(default_factory=list)
     serials: list[SerialCheck] = Field(default_factory=list)
+    # Frames behind doubts that belong to no step (pages whose words no template knows).
+    doubt_evidence: list[Evidence] = Field(default_factory=list)
     # The continuity signals followed, each with the spans it covered ("phone clock: 0.0-31.5s").
     continuity: list[str] = Field(default_factory=list)
     timings: dict[str, float] = Field(default_factory=dict)  # stage -> milliseconds

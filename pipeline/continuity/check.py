@@ -29,6 +29,7 @@ MAX_BLIND_S = 30.0  # longest stretch with no continuity signal before it is a d
 SIGNAL_GAP_S = 20.0  # readings of one signal further apart than this do not follow what is between
 EDGE_S = 0.4  # seconds at each end of a camera segment left out of the scene check (transitions)
 NAME_SIMILAR = 0.75  # difflib ratio above which two device-name reads are one name misread
+NAME_NOISE = 0.6  # a lone read this close to a name read twice is OCR noise on that name
 TILT_SHARE = 0.08  # of the picture height: a view shifted further by the gimbal is not compared
 
 
@@ -176,6 +177,12 @@ def _levels(tl: Timeline, out: Continuity) -> None:
             )
 
 
+def _near(name: str, groups: list[list[tuple[int, float, str]]]) -> bool:
+    return any(
+        difflib.SequenceMatcher(None, g[0][2].lower(), name.lower()).ratio() >= NAME_NOISE for g in groups
+    )
+
+
 def _names(tl: Timeline, out: Continuity) -> None:
     """The drone's name, where the About page shows it more than once, must stay the same."""
     reads = [
@@ -204,9 +211,10 @@ def _names(tl: Timeline, out: Continuity) -> None:
                 ],
             )
         )
-    elif len(groups) >= 2 and sure:
+    elif sure and (odd := [g for g in groups if len(g) < 2 and not _near(g[0][2], sure)]):
+        # A lone read within OCR noise of a name read twice is that name misread, not another.
         out.doubts.append(
-            "the About page's device name read two ways: " + ", ".join(g[0][2] for g in groups[:3])
+            "the About page's device name read two ways: " + ", ".join(g[0][2] for g in [*sure, *odd][:3])
         )
     if sure:
         out.followed.append(Followed("device name", tuple((g[0][1], g[-1][1]) for g in sure)))

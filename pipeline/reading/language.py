@@ -35,6 +35,7 @@ PROBE_MAX = 3  # probes per video
 # view or a Latin page costs the scouts' reads alone. (Measured on the fixtures: 27-38
 # confident Han characters on Chinese and Japanese pages, at most 7 on camera views and Latin
 # pages; the Korean model likewise.)
+EVIDENCE_PAGES = 3  # frames of unknown pages kept as evidence for a reviewer
 SCRIPT_MIN_CHARS = 15  # confident CJK characters a scout must read to call the script present
 SCOUT_CONFIDENCE = 60
 _HANGUL = re.compile(r"[\u1100-\u11ff\uac00-\ud7af]")
@@ -82,6 +83,12 @@ class UiLanguage:
     # Full reads, the whole video long, of a page full of words that no template recognised
     # and no camera view explains: what the pipeline saw but could not read.
     unknown_pages: int = 0
+    unknown_times: list[float] = field(default_factory=list)  # the first few, for evidence
+
+    def unknown_page(self, time_s: float) -> None:
+        self.unknown_pages += 1
+        if len(self.unknown_times) < EVIDENCE_PAGES:
+            self.unknown_times.append(time_s)
 
     def __post_init__(self) -> None:
         self._latin = tuple(t for t in self.templates if is_latin(t))
@@ -129,14 +136,19 @@ class UiLanguage:
         self.tried += [m for m in models if m not in self.tried]
 
     def settle(self, template: Template) -> bool:
-        """Take ``template``'s language; True when the reading model changes with it."""
+        """Take ``template``'s language; True when the reading model changes with it. A Latin
+        UI stays with the Latin model that recognised it: its words already matched (accents
+        dropped), and a model switched mid-video reads the same device name two ways, which the
+        continuity check would rightly call a doubt (seen on the Spanish fixture: "DJIAF 3" and
+        "DIUAT3"). Only a script the Latin model cannot read changes the model."""
         if self.settled is not None:
             return False
         self.settled = template.language
         self._chosen = tuple(t for t in self.templates if t.language == template.language)
-        changed = template.tesseract != self.model
+        if is_latin(template) or template.tesseract == self.model:
+            return False
         self.model = template.tesseract
-        return changed
+        return True
 
     @property
     def unrecognised(self) -> bool:

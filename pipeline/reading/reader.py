@@ -112,7 +112,7 @@ class ScreenReader:
             and len(texts) >= PROBE_MIN_LINES
             and (bar is None or bar.satellites is None)
         ):
-            self.language.unknown_pages += 1  # words on a page no template knows
+            self.language.unknown_page(time_s)  # words on a page no template knows
         return Observation(
             time_s=time_s,
             screen=kind,
