@@ -70,11 +70,19 @@ STRIP_RESPONSE = 0.3  # a half of the window must correlate this clearly to spea
 
 
 def _shift(a: np.ndarray, b: np.ndarray, min_response: float) -> float:
+    """Vertical shift of ``b`` against ``a``, measured both ways round: OpenCV's phase
+    correlation has a size-dependent bias (half a row on two identical 25-row strips, which a
+    20:9 recording's thumbnail has), and a bias is the same both ways while a true shift
+    changes sign, so the half-difference keeps the shift and drops the bias."""
     a, b = a.astype(np.float32), b.astype(np.float32)
     if a.std() < 2 or b.std() < 2:
         return 0.0
-    (_dx, dy), response = cv2.phaseCorrelate(a, b, _window(a.shape[1], a.shape[0]))
-    return float(dy) if response >= min_response else 0.0
+    window = _window(a.shape[1], a.shape[0])
+    (_dx, forward), response = cv2.phaseCorrelate(a, b, window)
+    if response < min_response:
+        return 0.0
+    (_dx, backward), _response = cv2.phaseCorrelate(b, a, window)
+    return float(forward - backward) / 2
 
 
 def vertical_shift(prev: np.ndarray, cur: np.ndarray) -> float:

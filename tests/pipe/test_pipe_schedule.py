@@ -3,14 +3,18 @@ read only through the top bar."""
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
+import pytest
 
 from pipeline.reading import ScreenKind
 from pipeline.schedule import (
     FULL_REFRESH_S,
     IDLE_REFRESH_S,
+    MIN_TILT_SHIFT,
     FramePlanner,
     ReadMode,
+    vertical_shift,
 )
 
 SHAPE = (90, 160)
@@ -97,3 +101,46 @@ def test_the_last_held_frame_is_read_at_the_end_if_it_differs() -> None:
     end[:3] = 200
     changed, plan = planner.offer(0.25, end, None)
     assert not plan.read_now and planner.finish() is changed
+
+
+# A 20:9 recording (2400x1080) has 160x72 thumbnails: the halves of their middle window are
+# 24 and 25 rows, a size at which OpenCV's phase correlation is biased by half a row.
+WIDE = (72, 160)
+
+
+def _wide_texture(seed: int = 0, roll: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    img = (rng.random((WIDE[0] * 3, WIDE[1])) * 255).astype(np.uint8)
+    img = cv2.GaussianBlur(np.kron(img[::4, ::4], np.ones((4, 4), np.uint8)), (0, 0), 1.5)
+    return np.ascontiguousarray(img[WIDE[0] + roll : 2 * WIDE[0] + roll])
+
+
+def test_a_still_picture_has_no_shift_at_any_thumbnail_size() -> None:
+    for shape in (SHAPE, WIDE, (120, 160), (68, 160)):
+        rng = np.random.default_rng(1)
+        img = cv2.GaussianBlur((rng.random(shape) * 255).astype(np.uint8), (0, 0), 2)
+        assert abs(vertical_shift(img, img.copy())) < MIN_TILT_SHIFT, shape
+
+
+def test_a_true_tilt_is_still_measured_on_a_wide_thumbnail() -> None:
+    assert vertical_shift(_wide_texture(), _wide_texture(roll=3)) == pytest.approx(-3, abs=0.6)
+
+
+def test_a_camera_view_that_stops_tilting_is_read_again_on_a_wide_recording() -> None:
+    """The picture read mid-tilt is not the one the view settles on: once it holds still, it
+    is a new screen to read. Before the bias was removed, every still sample of a 20:9 camera
+    view measured half a row of tilt, the view never stopped "panning", and the status list
+    that followed was read through the camera view's bar only."""
+    planner = FramePlanner()
+    planner.offer(0.0, _wide_texture(roll=0), None)
+    t = STEP
+    for roll in (8, 16, 24):
+        _, plan = planner.offer(t, _wide_texture(roll=roll), ScreenKind.CAMERA)
+        assert not plan.new_screen  # tilting
+        t += STEP
+    settled = []
+    for _ in range(4):
+        _, plan = planner.offer(t, _wide_texture(roll=24), ScreenKind.CAMERA)
+        settled.append(plan.new_screen)
+        t += STEP
+    assert settled[0]
