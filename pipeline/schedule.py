@@ -102,6 +102,23 @@ def vertical_shift(prev: np.ndarray, cur: np.ndarray) -> float:
     return dy
 
 
+@dataclass(frozen=True)
+class Motion:
+    """How a sample moved against the one before it: the two signals that need only the pair,
+    so they can be measured as soon as the frame is decoded (``timeline``, on the decoding
+    thread)."""
+
+    change: float
+    shift_y: float
+
+
+def motion(prev: np.ndarray | None, thumb: np.ndarray) -> Motion:
+    """``change`` and ``vertical_shift`` against the previous sample's thumbnail."""
+    if prev is None:
+        return Motion(100.0, 0.0)
+    return Motion(change(prev, thumb), vertical_shift(prev, thumb))
+
+
 def onset(samples: list[Sample], current: Sample) -> float:
     """The earliest time, since the previous read, from which the screen already looked like the
     current sample: reads are sparse, screen changes are not."""
@@ -190,11 +207,18 @@ class FramePlanner:
         )
 
     # -- the protocol ------------------------------------------------------------------------
-    def offer(self, time_s: float, thumb: np.ndarray, last_screen: ScreenKind | None) -> tuple[Sample, Plan]:
-        """One sample; ``last_screen``: the screen of the latest observation (None before any)."""
-        prev = self.prev_thumb
-        shift = vertical_shift(prev, thumb) if prev is not None else 0.0
-        sample = Sample(time_s, change(prev, thumb), shift, thumb)
+    def offer(
+        self,
+        time_s: float,
+        thumb: np.ndarray,
+        last_screen: ScreenKind | None,
+        moved: Motion | None = None,
+    ) -> tuple[Sample, Plan]:
+        """One sample; ``last_screen``: the screen of the latest observation (None before any);
+        ``moved``: its ``motion`` against the previous sample, if measured already."""
+        moved = moved or motion(self.prev_thumb, thumb)
+        shift = moved.shift_y
+        sample = Sample(time_s, moved.change, shift, thumb)
         since_read = change(self.read_thumb, thumb)
         since_read_s = time_s - self.read_t
         new_screen = (

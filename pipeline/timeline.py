@@ -24,9 +24,9 @@ from pipeline.ocr import OcrEngine
 from pipeline.reading import Observation, ScreenKind, ScreenReader
 from pipeline.reading.language import UiLanguage
 from pipeline.reading.work import SIDE_THREADS
-from pipeline.schedule import FramePlanner, ReadMode, Sample, onset
+from pipeline.schedule import FramePlanner, Motion, ReadMode, Sample, motion, onset
 from pipeline.templates import Template
-from pipeline.video import sample_frames
+from pipeline.video import Frame, sample_frames
 
 log = logging.getLogger(__name__)
 
@@ -95,17 +95,14 @@ def build_timeline(
             tl.images[sample.observation] = _jpeg(frame.image)
 
     held: AppFrame | None = None
-    next_scene_t = 0.0
-    for frame in app_frames(sample_frames(path, SAMPLES_PER_SECOND)):
-        luma = frame.grey
+    for measured in sample_frames(path, SAMPLES_PER_SECOND, stage=_measured):
+        frame = measured.frame
         if not tl.frame_size[0]:
-            tl.frame_size = (luma.shape[1], luma.shape[0])
-        thumb = preprocess.thumbnail_of_luma(luma, frame.limited_range)
-        if frame.time_s >= next_scene_t:
-            tl.scenes.append((frame.time_s, scene.picture_of_luma(luma)))
-            next_scene_t = frame.time_s + SCENE_EVERY_S
-        tl.thumb_height = thumb.shape[0]
-        sample, plan = planner.offer(frame.time_s, thumb, last_screen())
+            tl.frame_size = measured.size
+        if measured.scene is not None:
+            tl.scenes.append((frame.time_s, measured.scene))
+        tl.thumb_height = measured.thumb.shape[0]
+        sample, plan = planner.offer(frame.time_s, measured.thumb, last_screen(), measured.motion)
         log.debug(
             "%6.2f change=%5.1f shift=%5.2f new=%d read=%d",
             frame.time_s,
@@ -135,6 +132,38 @@ def build_timeline(
         reader.language.probes,
     )
     return tl
+
+
+@dataclass(frozen=True)
+class Measured:
+    """One sample with what is measured of it before any decision: its thumbnail, its motion
+    against the previous sample and, twice a second, the scene picture."""
+
+    frame: AppFrame
+    thumb: np.ndarray
+    motion: Motion
+    scene: np.ndarray | None
+
+    @property
+    def size(self) -> tuple[int, int]:
+        grey = self.frame.grey
+        return (grey.shape[1], grey.shape[0])
+
+
+def _measured(frames: Iterator[Frame]) -> Iterator[Measured]:
+    """The app's frames, measured: run on the decoding thread (``video.sample_frames``'s
+    ``stage``), since none of it depends on what the reader found."""
+    prev: np.ndarray | None = None
+    next_scene_t = 0.0
+    for frame in app_frames(frames):
+        luma = frame.grey
+        thumb = preprocess.thumbnail_of_luma(luma, frame.limited_range)
+        picture = None
+        if frame.time_s >= next_scene_t:
+            picture = scene.picture_of_luma(luma)
+            next_scene_t = frame.time_s + SCENE_EVERY_S
+        yield Measured(frame, thumb, motion(prev, thumb), picture)
+        prev = thumb
 
 
 def _release_thumbs(samples: list[Sample], current: Sample) -> None:

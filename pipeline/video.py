@@ -11,18 +11,22 @@ before the first frame is decoded.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import av
 import numpy as np
 
 from pipeline.limits import Header, VideoLimits
 from pipeline.models import VideoInfo
+
+T = TypeVar("T")
 
 PREFETCH_BYTES = 96 * 2**20
 # Above 1080p60 one decoding thread would keep the OCR waiting: frame threads are used.
@@ -210,29 +214,43 @@ def _decode(path: Path, per_second: float, limits: VideoLimits | None = None) ->
 
 
 def sample_frames(
-    path: Path, per_second: float, prefetch_bytes: int = PREFETCH_BYTES, limits: VideoLimits | None = None
-) -> Iterator[Frame]:
+    path: Path,
+    per_second: float,
+    prefetch_bytes: int = PREFETCH_BYTES,
+    limits: VideoLimits | None = None,
+    stage: Callable[[Iterator[Frame]], Iterator[T]] | None = None,
+) -> Iterator[Frame] | Iterator[T]:
     """``_decode`` on a thread of its own, up to ``prefetch_bytes`` of decoded frames ahead.
-
     Decoding releases the GIL, so on two cores it runs beside the OCR instead of before it:
     the wall time of a check becomes the larger of the two, not their sum. OCR comes in bursts
     (a new screen costs a few hundred milliseconds), so the decoder needs room to run ahead
     during one: a few seconds of samples, bounded in bytes so that memory does not depend on
     the resolution or the length. Opening errors are raised here, in the caller's thread; the
-    worker stops when the caller stops iterating."""
+    worker stops when the caller stops iterating.
+
+    ``stage``: per-frame work that needs nothing from the caller (the app's rectangle, the
+    thumbnails and their change signals), run on the decoding thread over the decoded frames.
+    That thread waits on a full buffer for part of every check while the caller reads text,
+    and OpenCV releases the GIL too: the work moves off the caller's critical path."""
     frames = _decode(path, per_second, limits)
     first = next(frames, None)  # opens the file here, so UnreadableVideo reaches the caller
     if first is None:
         return
-    yield first
     luma = first.grey
     prefetch = max(4, prefetch_bytes * 2 // (3 * luma.shape[0] * luma.shape[1]))  # 4:2:0 frames
-    buffer: queue.Queue[Frame | BaseException | None] = queue.Queue(maxsize=prefetch)
+    source = itertools.chain([first], frames)
+    yield from _ahead(stage(source) if stage else source, prefetch, frames.close)
+
+
+def _ahead(items: Iterator[T], size: int, close: Callable[[], None]) -> Iterator[T]:
+    """``items`` produced on a thread of its own, at most ``size`` ahead of the caller; an
+    exception there is raised here; ``close`` ends the source when either side stops."""
+    buffer: queue.Queue[T | BaseException | None] = queue.Queue(maxsize=size)
     stop = threading.Event()
 
     def produce() -> None:
         try:
-            for item in frames:
+            for item in items:
                 while not stop.is_set():
                     try:
                         buffer.put(item, timeout=0.1)
@@ -245,7 +263,7 @@ def sample_frames(
             buffer.put(exc)
             return
         finally:
-            frames.close()
+            close()
         buffer.put(None)
 
     worker = threading.Thread(target=produce, name="vidverify-decode", daemon=True)
