@@ -12,13 +12,12 @@ too: a cut could hide there, and "could not tell" is never an approval.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline import integrity
-from pipeline.continuity import counters, scene, stream
+from pipeline.continuity import counters, names, scene, stream
 from pipeline.models import Evidence, Finding, Reason
 from pipeline.reading import ScreenKind
 from pipeline.timeline import Timeline
@@ -28,8 +27,6 @@ PHONE_BATTERY = counters.Rule("phone battery")
 MAX_BLIND_S = 30.0  # longest stretch with no continuity signal before it is a doubt
 SIGNAL_GAP_S = 20.0  # readings of one signal further apart than this do not follow what is between
 EDGE_S = 0.4  # seconds at each end of a camera segment left out of the scene check (transitions)
-NAME_SIMILAR = 0.75  # difflib ratio above which two device-name reads are one name misread
-NAME_NOISE = 0.6  # a lone read this close to a name read twice is OCR noise on that name
 TILT_SHARE = 0.08  # of the picture height: a view shifted further by the gimbal is not compared
 
 
@@ -177,47 +174,20 @@ def _levels(tl: Timeline, out: Continuity) -> None:
             )
 
 
-def _near(name: str, groups: list[list[tuple[int, float, str]]]) -> bool:
-    return any(
-        difflib.SequenceMatcher(None, g[0][2].lower(), name.lower()).ratio() >= NAME_NOISE for g in groups
-    )
-
-
 def _names(tl: Timeline, out: Continuity) -> None:
     """The drone's name, where the About page shows it more than once, must stay the same."""
     reads = [
-        (i, o.time_s, " ".join(o.device_name.split())) for i, o in enumerate(tl.observations) if o.device_name
+        names.NameRead(i, o.time_s, " ".join(o.device_name.split()))
+        for i, o in enumerate(tl.observations)
+        if o.device_name
     ]
-    groups: list[list[tuple[int, float, str]]] = []
-    for r in reads:
-        for g in groups:
-            if difflib.SequenceMatcher(None, g[0][2].lower(), r[2].lower()).ratio() >= NAME_SIMILAR:
-                g.append(r)
-                break
-        else:
-            groups.append([r])
-    sure = [g for g in groups if len(g) >= 2]
-    if len(sure) >= 2:
-        a, b = sorted(sure, key=lambda g: g[0][1])[:2]
-        out.findings.append(
-            Finding(
-                reason=Reason.VIDEO_EDITED,
-                message=f"the About page names the drone '{a[0][2]}' at {a[0][1]:.1f}s "
-                f"and '{b[0][2]}' at {b[0][1]:.1f}s",
-                time_s=round(b[0][1], 2),
-                evidence=[
-                    Evidence(time_s=round(a[0][1], 2), note=f"device name {a[0][2]}", frame_ref=a[0][0]),
-                    Evidence(time_s=round(b[0][1], 2), note=f"device name {b[0][2]}", frame_ref=b[0][0]),
-                ],
-            )
-        )
-    elif sure and (odd := [g for g in groups if len(g) < 2 and not _near(g[0][2], sure)]):
-        # A lone read within OCR noise of a name read twice is that name misread, not another.
-        out.doubts.append(
-            "the About page's device name read two ways: " + ", ".join(g[0][2] for g in [*sure, *odd][:3])
-        )
-    if sure:
-        out.followed.append(Followed("device name", tuple((g[0][1], g[-1][1]) for g in sure)))
+    result = names.check(reads)
+    if result.finding is not None:
+        out.findings.append(result.finding)
+    if result.doubt is not None:
+        out.doubts.append(result.doubt)
+    if result.spans:
+        out.followed.append(Followed("device name", result.spans))
 
 
 def _clock_spans(tl: Timeline) -> tuple[tuple[float, float], ...]:

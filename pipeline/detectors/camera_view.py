@@ -5,8 +5,9 @@ and stay there); the live view seen while the gimbal moved is another step. GPS 
 on positive evidence: a satellite count read, at or above the template's minimum, drawn in the
 ordinary colour, with no weak-GPS words anywhere on the screen (the bar, a banner, a toast).
 A count drawn red or yellow, or too low, is weak. A count that could not be read is neither:
-the step then goes to a reviewer, never to an approval. Weak GPS is claimed only when read so
-more than once; a lost-link notice is a doubt (no reason code covers it).
+the step then goes to a reviewer, never to an approval. Weak GPS is claimed only as the app
+shows it (weak-GPS words, a count in a warning colour), read so more than once; a low count in
+the ordinary colour is a doubt, and so is a lost-link notice (no reason code covers it).
 """
 
 from __future__ import annotations
@@ -86,20 +87,18 @@ def detect(ctx: Context, earlier: Earlier) -> Detection:
     members = [i for run in view for i in run]
     states = {i: gps_state(obs[i], words) for i in members}
     weak = [i for i in members if states[i] is Gps.WEAK]
-    # A low count alone is one number read: against counts read strong in the same view it is
-    # a misread digit ("17" losing its 1) as likely as weak GPS. Words and warning colours are
-    # the app's own verdict.
+    # A low count alone is one number read, and two reads of a bar that did not change are
+    # the same pixels read twice (even the same cached read), not two readings: a misread digit
+    # ("17" as "174 4", its icon as a digit) as likely as weak GPS. The apps say weak GPS in
+    # words and warning colours, their own verdict: only those make the rejection; a low count
+    # in the ordinary colour is a doubt for a person (below).
     shown_weak = [i for i in weak if weak_words(obs[i]) or obs[i].top.satellites_warm]
-    # Strong counts anywhere in the recording's camera views contest a low count read alone:
-    # a drone on the ground does not lose half its satellites between two views.
-    every_view = indices(ctx, ScreenKind.CAMERA)
-    contested = any(gps_state(obs[i], words) is Gps.STRONG for i in every_view) and not shown_weak
-    if len(weak) >= MIN_WEAK_READS and not contested:
-        i = weak[0]
+    if len(shown_weak) >= MIN_WEAK_READS:
+        i = shown_weak[0]
         why = ", ".join(weak_words(obs[i])) or f"{obs[i].top.satellites} satellites" + (
             " (drawn in a warning colour)" if obs[i].top.satellites_warm else ""
         )
-        ev = [evidence(ctx, j, f"weak GPS: {why}") for j in weak[:2]]
+        ev = [evidence(ctx, j, f"weak GPS: {why}") for j in shown_weak[:2]]
         step = StepResult(
             name=STEP,
             found=False,

@@ -32,6 +32,8 @@ STORE_LOOKS = 8  # looks kept per row text
 # A look read this long ago is read again: the serial vote wants independent readings from
 # several frames of one About page, not one frame's reads repeated.
 REUSE_S = 1.0
+NAME_CONFIDENCE = 60  # a device name read less surely is no evidence either way
+NAME_HEIGHT = 48  # text height of a device name read again alone
 
 
 @dataclass(frozen=True)
@@ -133,8 +135,8 @@ def _label_match(phrase: str, text: str) -> bool:
     )
 
 
-def device_name(lines: Sequence[OcrLine], tpl: Template) -> str | None:
-    """The text on the row of the device-name label, right of it."""
+def device_name_row(lines: Sequence[OcrLine], tpl: Template) -> list[OcrLine]:
+    """The lines on the row of the device-name label, right of it, left to right."""
     for label in lines:
         if not any(_label_match(p, label.text) for p in tpl.serial_labels.device_name):
             continue
@@ -142,8 +144,8 @@ def device_name(lines: Sequence[OcrLine], tpl: Template) -> str | None:
         right = [x for x in lines if x is not label and x.x > label.x + label.w * 0.5]
         row = [x for x in right if abs(centre_y(x) - cy) <= max(label.h, x.h) * 0.6]
         if row:
-            return " ".join(x.text for x in sorted(row, key=lambda x: x.x)).strip() or None
-    return None
+            return sorted(row, key=lambda x: x.x)
+    return []
 
 
 def value_beside(label: OcrLine, lines: Sequence[OcrLine]) -> OcrLine | None:
@@ -209,7 +211,31 @@ class SerialReader:
         if frame.shape[0] > self._full_res_above:
             lines = self._serial_rows_full_res(frame, lines, tpl)
         roles = frozenset(r for r in (serial_role(x.text, tpl) for x in lines) if r in ("rc", "aircraft"))
-        return AboutFacts(tuple(self.read_serials(frame, lines, tpl, time_s)), roles, device_name(lines, tpl))
+        name = self.device_name(frame, lines, tpl)
+        return AboutFacts(tuple(self.read_serials(frame, lines, tpl, time_s)), roles, name)
+
+    def device_name(self, frame: np.ndarray, lines: list[OcrLine], tpl: Template) -> str | None:
+        """The drone's name beside its label, only as read with confidence. The continuity
+        check tells About pages apart by it, and at page scale a name is often misread the same
+        wrong way ("DJIA 3" for "DJI Air 3", at confidence 2 on a 1080p fixture): an unsure
+        row is read again alone, enlarged, from the frame; a name still unsure is no name."""
+        row = device_name_row(lines, tpl)
+        text = " ".join(x.text for x in row).strip()
+        if not text:
+            return None
+        if min(x.confidence for x in row) >= NAME_CONFIDENCE:
+            return text
+        top, bottom = min(x.y for x in row), max(x.y + x.h for x in row)
+        pad = max(4, (bottom - top) // 2)
+        side = bottom - top  # as with serial values: a box read unsurely may miss its ends
+        left, right = min(x.x for x in row) - side, max(x.x + x.w for x in row) + side
+        crop = frame[max(0, top - pad) : bottom + pad, max(0, left) : right]
+        if not crop.size:
+            return None
+        again = self._words.read_lines(preprocess.for_line(crop, NAME_HEIGHT), single_line=True)
+        if again and min(x.confidence for x in again) >= NAME_CONFIDENCE:
+            return " ".join(x.text for x in again).strip() or None
+        return None
 
     def _serial_rows_full_res(self, frame: np.ndarray, lines: list[OcrLine], tpl: Template) -> list[OcrLine]:
         """Serials are what the About page is for: their rows are read again at full

@@ -41,13 +41,25 @@ def test_the_camera_view_before_the_status_check_does_not_count() -> None:
     assert det.step.detail == "camera view held 2.0s after the flight status check, less than 3s"
 
 
-def test_few_satellites_or_a_weak_word_read_twice_is_weak_gps() -> None:
-    few = camera_view.detect(context([camera(10, satellites=5), camera(12, satellites=5)]), {})
-    assert [f.reason for f in few.findings] == [Reason.GPS_WEAK]
-    assert few.step.detail == "GPS weak in the camera view (5 satellites)"
+def test_a_weak_word_or_a_warm_low_count_read_twice_is_weak_gps() -> None:
     words = [camera(t, satellites=None, weak=["Weak GPS"]) for t in (10, 12)]
     word = camera_view.detect(context(words), {})
+    assert [f.reason for f in word.findings] == [Reason.GPS_WEAK]
     assert word.step.detail == "GPS weak in the camera view (Weak GPS)"
+    low = [camera(t, satellites=5) for t in (10, 12)]
+    warm = [replace(o, bar=replace(o.top, satellites_warm=True)) for o in low]
+    few = camera_view.detect(context(warm), {})
+    assert [f.reason for f in few.findings] == [Reason.GPS_WEAK]
+    assert few.step.detail == "GPS weak in the camera view (5 satellites (drawn in a warning colour))"
+
+
+def test_a_low_count_in_the_ordinary_colour_is_a_doubt_not_a_reason() -> None:
+    """A 720p-class bar read "17" as "174 4" on every read of the unchanged view: the same
+    pixels read twice are not two readings, and the app shows no weak GPS of its own."""
+    obs = [camera(t, satellites=4) for t in (10, 12, 14)]
+    det = camera_view.detect(context(obs, end_s=15), {})
+    assert not det.findings and det.step.confidence < 0.5
+    assert "weak GPS read 3 times in the camera view at 10.0s, 12.0s, 14.0s" in det.uncertain
 
 
 def test_a_banner_across_the_picture_is_weak_gps() -> None:

@@ -8,7 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import cv2
 import numpy as np
+from PIL import Image, ImageDraw, ImageFont
 
+from pipeline.continuity.names import canonical
 from pipeline.ocr import OcrLine, TesserocrEngine
 from pipeline.reading.about import REUSE_S, STORE_LOOKS, RereadStore, SerialReader, ValueRead
 from pipeline.reading.work import split_work
@@ -102,3 +104,32 @@ def test_split_work_keeps_the_order() -> None:
         assert split_work(pool, [lambda i=i: call(i) for i in range(7)]) == [i * i for i in range(7)]
         assert len(set(threads)) == 2  # this thread and a side one
         assert split_work(pool, []) == []
+
+
+def _named(name: str) -> np.ndarray:
+    """A dark page with a device-name row, in a sans-serif face as the apps use."""
+    image = Image.new("RGB", (1280, 720), (30, 30, 30))
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 26)
+    draw.text((80, 280), "Device Name", font=font, fill=(235, 235, 235))
+    draw.text((760, 280), name, font=font, fill=(235, 235, 235))
+    return np.asarray(image)[:, :, ::-1].copy()
+
+
+def test_a_device_name_read_unsurely_is_read_again_alone_and_kept_only_if_sure() -> None:
+    """The page's read of the name row stands in as a box at confidence 2 (as page-scale reads
+    of "DJI Air 3" come out on the fixtures): the row is read again from the frame, and a row
+    with nothing legible in it gives no name at all, not the unsure text."""
+    engine = CountingEngine()
+    label = OcrLine("Device Name", 90.0, 80, 283, 160, 28)
+    unsure = OcrLine("DJIA 3", 2.0, 760, 283, 105, 28)
+    with ThreadPoolExecutor(2) as pool:
+        reader = SerialReader(engine, pool, full_res_above=680)  # type: ignore[arg-type]
+        again = reader.device_name(_named("DJI Air 3"), [label, unsure], FLY)
+        assert again is not None and canonical(again) == canonical("DJI Air 3")
+        assert engine.single_line_reads == 1
+        blank = np.full((720, 1280, 3), 30, np.uint8)
+        assert reader.device_name(blank, [label, unsure], FLY) is None
+        sure = OcrLine("DJI Air 3", 91.0, 760, 283, 105, 28)
+        assert reader.device_name(blank, [label, sure], FLY) == "DJI Air 3"  # no read again
+        assert engine.single_line_reads == 2
