@@ -8,9 +8,9 @@ A check must not take N times longer for N languages, so languages are told apar
 - Scripts the Latin model cannot read (Chinese, Japanese, Korean) are tried only when a page
   full of text matched no template: that page is read once with each of their models (a
   *probe*), a few times per video at most.
-A camera view of such a language is told before any page is: the status text of its top bar
-(a small strip) is read with each of their models, and bar words of one language alone there
-settle it, without a probe of the page.
+A camera view of such a language is told before any page is: on the first probe its top bar
+is read with each of their models, and ready words there, read closer in one language than in
+any other, settle it without a probe of the page (``language_of_bar``).
 The first screen a template recognises settles the language: from then on only that
 language's templates classify, and its model reads the page and the bar. A video in which
 text-filled pages were seen but none was ever recognised is in a language we do not know,
