@@ -54,8 +54,10 @@ class OcrEngine(Protocol):
     name: str
 
     def read_lines(
-        self, gray: np.ndarray, *, single_line: bool = False, dark_on_light: bool = False
-    ) -> list[OcrLine]: ...
+        self, gray: np.ndarray, *, single_line: bool = False, dark_on_light: bool = False, chars: str = ""
+    ) -> list[OcrLine]:
+        """``chars``: the only characters the text may hold (none: any)."""
+        ...
 
     def warm_up(self, count: int) -> None:
         """Get ready for ``count`` reads at once, without waiting for it."""
@@ -103,9 +105,14 @@ class _Api:
         self.api.SetVariable("load_freq_dawg", "0")
         self.single_line = False
         self.invert = True
+        self.chars = ""
 
-    def set(self, single_line: bool, dark_on_light: bool) -> None:
+    def set(self, single_line: bool, dark_on_light: bool, chars: str = "") -> None:
         import tesserocr
+
+        if self.chars != chars:
+            self.api.SetVariable("tessedit_char_whitelist", chars)
+            self.chars = chars
 
         if self.single_line != single_line:
             self.api.SetPageSegMode(tesserocr.PSM.SINGLE_LINE if single_line else tesserocr.PSM.SPARSE_TEXT)
@@ -201,14 +208,15 @@ class TesserocrEngine:
             self._cond.notify()
 
     def read_lines(
-        self, gray: np.ndarray, *, single_line: bool = False, dark_on_light: bool = False
+        self, gray: np.ndarray, *, single_line: bool = False, dark_on_light: bool = False, chars: str = ""
     ) -> list[OcrLine]:
         """``dark_on_light``: the image is already dark text on a light ground (a binarised
         page), so Tesseract's second try of each doubtful line inverted can only waste time
-        (a quarter of a page read)."""
+        (a quarter of a page read). ``chars``: Tesseract's whitelist (its line confidence is
+        then 0: the characters' own confidences still hold)."""
         held = self._take()
         try:
-            held.set(single_line, dark_on_light)
+            held.set(single_line, dark_on_light, chars)
             return self._recognise(held.api, gray, with_symbols=single_line)
         finally:
             self._give_back(held)
@@ -295,12 +303,13 @@ class PytesseractEngine:
         return PytesseractEngine(lang)
 
     def read_lines(
-        self, gray: np.ndarray, *, single_line: bool = False, dark_on_light: bool = False
+        self, gray: np.ndarray, *, single_line: bool = False, dark_on_light: bool = False, chars: str = ""
     ) -> list[OcrLine]:
         import pytesseract
 
         psm = 7 if single_line else 11
         invert = " -c tessedit_do_invert=0" if dark_on_light else ""
+        invert += f" -c tessedit_char_whitelist={chars}" if chars else ""
         data = pytesseract.image_to_data(
             gray,
             lang=self._lang,

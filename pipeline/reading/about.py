@@ -20,6 +20,7 @@ from pipeline import preprocess
 from pipeline.ocr import OcrEngine, OcrLine
 from pipeline.reading.facts import centre_y
 from pipeline.reading.work import ocr, read_whole, split_work
+from pipeline.serials import CTA_CHARS, is_valid
 from pipeline.templates import Template
 from pipeline.textmatch import is_cjk, matches, norm
 
@@ -292,23 +293,54 @@ class SerialReader:
         texts = split_work(
             self._pool, [lambda i=i, h=h, b=b: _read_value(crops[i], h, b, engine) for i, h, b in jobs]
         )
+        # A value none of whose reads has a serial's form (a length code that fits its length,
+        # or 14 characters) lost or gained a character to a glyph read as punctuation: a "7" at
+        # low bitrate reads "/" everywhere, and dropping it shortens the serial by one. Read
+        # again with only the characters serials use, where Tesseract must pick the closest.
+        found_by = {
+            i: [text for (j, _, _), text in zip(jobs, texts, strict=True) if j == i and text is not None]
+            for i in todo
+        }
+        misread = [
+            i for i in todo if not any(is_valid(r.text) for r in [*found_by[i], ValueRead(values[i].text, 0)])
+        ]
+        again = [(i, height, binarise) for i in misread for height, binarise in REREADS]
+        redone = split_work(
+            self._pool,
+            [lambda i=i, h=h, b=b: _read_value(crops[i], h, b, engine, CTA_CHARS) for i, h, b in again],
+        )
+        for (i, _, _), text in zip(again, redone, strict=True):
+            if text is not None:
+                found_by[i].append(text)
         for i in todo:
-            found = [text for (j, _, _), text in zip(jobs, texts, strict=True) if j == i and text is not None]
+            found = found_by[i]
             key = keys[i]
             assert key is not None
             known[i] = (self.store.put(*key, found, time_s), found)
         return [entry if entry is not None else (0, []) for entry in known]
 
 
-def _read_value(crop: np.ndarray, height: int, binarise: bool, engine: OcrEngine) -> ValueRead | None:
+def _read_value(
+    crop: np.ndarray, height: int, binarise: bool, engine: OcrEngine, only: str = ""
+) -> ValueRead | None:
+    """One read of a value; ``only``: the characters it may hold (Tesseract's whitelist, under
+    which it gives no line confidence: its least sure character's stands in, as a word's
+    confidence is its least sure character's)."""
     grey = preprocess.for_line(crop, height)
     if binarise:
         _, grey = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    lines = engine.read_lines(grey, single_line=True)
+    lines = (
+        engine.read_lines(grey, single_line=True, chars=only)
+        if only
+        else engine.read_lines(grey, single_line=True)
+    )
     if not lines:
         return None
     text = "".join(_SERIAL_CHARS.sub("", x.text.upper()) for x in lines)
     symbols = [conf for x in lines for ch, conf in x.symbols if _SERIAL_CHARS.sub("", ch.upper()) != ""]
     chars = "".join(_SERIAL_CHARS.sub("", ch.upper()) for x in lines for ch, _ in x.symbols)
     aligned = tuple(symbols) if chars == text and len(symbols) == len(text) else None
-    return ValueRead(text, min(x.confidence for x in lines), aligned)
+    confidence = min(x.confidence for x in lines)
+    if only and aligned:
+        confidence = min(aligned)
+    return ValueRead(text, confidence, aligned)

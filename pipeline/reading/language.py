@@ -8,6 +8,9 @@ A check must not take N times longer for N languages, so languages are told apar
 - Scripts the Latin model cannot read (Chinese, Japanese, Korean) are tried only when a page
   full of text matched no template: that page is read once with each of their models (a
   *probe*), a few times per video at most.
+A camera view of such a language is told before any page is: on the first probe its top bar
+is read with each of their models, and ready words there, read closer in one language than in
+any other, settle it without a probe of the page (``language_of_bar``).
 The first screen a template recognises settles the language: from then on only that
 language's templates classify, and its model reads the page and the bar. A video in which
 text-filled pages were seen but none was ever recognised is in a language we do not know,
@@ -22,7 +25,7 @@ from dataclasses import dataclass, field
 
 from pipeline.ocr import OcrEngine, OcrLine, model_available
 from pipeline.templates import Template
-from pipeline.textmatch import any_match, is_cjk
+from pipeline.textmatch import any_match, is_cjk, matches, phrase_score
 
 LATIN_MODEL = "eng"  # reads every page until a language is settled; reads every serial
 PROBE_MIN_LINES = 3  # text lines (of a few letters) on a page before it is worth a probe
@@ -38,6 +41,16 @@ PROBE_MAX = 3  # probes per video
 EVIDENCE_PAGES = 3  # frames of unknown pages kept as evidence for a reviewer
 SCRIPT_MIN_CHARS = 15  # confident CJK characters a scout must read to call the script present
 SCOUT_CONFIDENCE = 60
+# The bar tells its language by its ready words (the status every recording shows on its
+# first camera view), by their CJK characters alone, and only with a few of them. Not by its
+# warnings: sister scripts write many alike ("退出GPS模式", exit GPS mode, is simplified and
+# traditional Chinese at once), and a template that lacks one would hand it to the other.
+# "飛行中" (in flight) is Japanese and traditional Chinese alike: a bar saying it settles nothing.
+BAR_WORD_CHARS = 3
+# The bar is tried on the first probe only: a pill that says no ready words (a warning, a
+# status in flight) says none on the next camera view either, and its four reads would be
+# paid again for nothing (measured: a third of a second each time on 720p error fixtures).
+BAR_PROBES = 1
 _HANGUL = re.compile(r"[\u1100-\u11ff\uac00-\ud7af]")
 
 
@@ -60,6 +73,16 @@ def script_present(lines: Sequence[OcrLine]) -> bool:
 def bar_words(template: Template) -> list[str]:
     """The words of a camera view's bar: its flight status and warnings."""
     return [*template.status.ready, *template.status.errors, *template.camera.gps_weak]
+
+
+def cjk_part(text: str) -> str:
+    """The CJK characters of ``text``, in order: Latin letters, digits and spaces dropped."""
+    return "".join(c for c in text if is_cjk(c))
+
+
+def language_words(template: Template) -> list[str]:
+    """The CJK parts of a template's ready words that can tell its language (``BAR_WORD_CHARS``)."""
+    return [w for w in (cjk_part(p) for p in template.status.ready) if len(w) >= BAR_WORD_CHARS]
 
 
 def understood(templates: Sequence[Template], bar_texts: Sequence[str]) -> bool:
@@ -120,6 +143,31 @@ class UiLanguage:
             scout = next((m for m in scouts if m in models), None)
             plan.append((scout, [m for m in models if m != scout]))
         return plan
+
+    def language_of_bar(self, reads: Sequence[Sequence[str]]) -> Template | None:
+        """The CJK template whose ready words the bar says, in ``reads`` (its status text read
+        with each CJK model), closer than any other language's; else None. Every read is
+        matched against every CJK template: a sister script's model reads the same pill in its
+        own forms (the traditional Chinese model reads "起飞准备完毕" as "起下準備完畢", one
+        character off its own language's words), so only the closest match tells, and a tie
+        (both Chinese models each reading the pill as their own) settles nothing."""
+        texts = [c for read in reads for c in (cjk_part(t) for t in read) if c]
+        best: dict[str, tuple[float, Template]] = {}
+        for tpl in self._other:
+            for word in language_words(tpl):
+                for text in texts:
+                    if matches(word, text):
+                        score = phrase_score(word, text)
+                        if score > best.get(tpl.language, (0.0, tpl))[0]:
+                            best[tpl.language] = (score, tpl)
+        ranked = sorted(best.values(), key=lambda x: -x[0])
+        if not ranked or (len(ranked) > 1 and ranked[1][0] >= ranked[0][0]):
+            return None
+        return ranked[0][1]
+
+    def wants_bar_probe(self) -> bool:
+        """Whether this probe begins with the bar (``BAR_PROBES``)."""
+        return self.probes < BAR_PROBES
 
     def wants_probe(self, text_lines: int, time_s: float) -> bool:
         """A page full of text that no template recognised, while the language is open."""

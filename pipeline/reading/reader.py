@@ -32,11 +32,15 @@ from pipeline.reading.regions import (
     CJK_MAX_SCALE,
     CJK_PAGE_HEIGHT,
     OCR_MAX_HEIGHT,
+    RIGHT_FROM_X,
     ClockReader,
     PageReader,
     TopBarReader,
     WarmText,
+    page_image,
+    status_band,
 )
+from pipeline.reading.work import read_band, split_work
 from pipeline.templates import Template
 from pipeline.textmatch import is_cjk
 
@@ -82,10 +86,20 @@ class ScreenReader:
             and not understood(self.language.candidates(), bar_texts)
         )
         if unread_page and self.language.wants_probe(len(texts), time_s):
-            probe = self._probe(frame, bar_texts, time_s)
-            if probe is not None:
-                found, lines = probe
+            said = self._bar_probe(frame, time_s) if self.language.wants_bar_probe() else None
+            if said is not None:  # the bar's words settle the language: the page read in it
+                self.language.settle(said)
+                self._use_model()
+                lines = self.page.lines(frame)
                 texts = _words(lines)
+                found = classify(self.language.candidates(), texts, bar_texts)
+                top_lines = warm = right = None  # and the bar again, below, unless it is a page
+                unread_page = False
+            else:
+                probe = self._probe(frame, bar_texts, time_s)
+                if probe is not None:
+                    found, lines = probe
+                    texts = _words(lines)
         if found.kind is not ScreenKind.UNKNOWN and self.language.settle(found.template):
             self._use_model()
         kind, tpl = found.kind, found.template
@@ -143,20 +157,39 @@ class ScreenReader:
             light=True,
         )
 
+    def _bar_probe(self, frame: np.ndarray, time_s: float) -> Template | None:
+        """The bar's status text read with each model the Latin one cannot stand in for: the
+        template whose words it says, when one language alone says them
+        (``UiLanguage.language_of_bar``). Four reads of the top seventh of the frame: on a
+        camera view, the usual first screen, they spare the page probe (which never recognises
+        one) and the probe of the first page after it."""
+        band, x0 = status_band(frame), frame.shape[1] * RIGHT_FROM_X
+        models = self.language.probe_models()
+        calls = [lambda m=m: self._engine.for_lang(m).read_lines(band) for m in models]
+        reads = split_work(self._pool, calls)
+        said = self.language.language_of_bar([[x.text for x in read if x.x < x0] for read in reads])
+        if said is not None:
+            self.language.probed(time_s, [said.tesseract])
+            log.debug("bar %.2f: %s", time_s, said.language)
+        return said
+
     def _probe(
         self, frame: np.ndarray, bar_texts: list[str], time_s: float
     ) -> tuple[Classification, list[OcrLine]] | None:
         """The page read again with the models of the scripts the Latin model cannot read (a
-        scout per script family first, see ``language.SCOUTS``); the best recognised screen, or
-        None. On this thread (each read already uses the side threads), with no memory."""
-        reads: dict[str, list[OcrLine]] = {}
-        for scout, others in self.language.probe_plan():
-            if scout is not None:
-                reads[scout] = self._probe_read(scout, frame)
-                if not script_present(reads[scout]):
-                    continue
-            for model in others:
-                reads[model] = self._probe_read(model, frame)
+        scout per script family first); the best recognised screen, or None. Each model reads
+        the whole page on one thread, the models side by side: one loaded model each, not one
+        per half page. No memory."""
+        image, scale = page_image(frame, CJK_PAGE_HEIGHT, CJK_MAX_SCALE)
+        plan = self.language.probe_plan()
+
+        def read(models: list[str]) -> dict[str, list[OcrLine]]:
+            calls = [lambda m=m: self._probe_read(m, image, scale) for m in models]
+            return dict(zip(models, split_work(self._pool, calls), strict=True))
+
+        reads = read([scout for scout, _ in plan if scout is not None])
+        found_script = [s is None or script_present(reads[s]) for s, _ in plan]
+        reads |= read([m for (_, others), yes in zip(plan, found_script, strict=True) if yes for m in others])
         self.language.probed(time_s, list(reads))
         best: tuple[tuple[bool, int, int], Classification, list[OcrLine]] | None = None
         for model, lines in reads.items():
@@ -177,8 +210,9 @@ class ScreenReader:
                 best = (score, found, lines)
         return None if best is None else (best[1], best[2])
 
-    def _probe_read(self, model: str, frame: np.ndarray) -> list[OcrLine]:
-        return _cjk_page(self._engine.for_lang(model), self._pool).lines(frame)
+    def _probe_read(self, model: str, image: np.ndarray, scale: float) -> list[OcrLine]:
+        lines = read_band(self._engine.for_lang(model), image, 0, image.shape[0])
+        return [x.shifted(0, 0, scale) for x in sorted(lines, key=lambda x: (x.y, x.x))]
 
     def _use_model(self) -> None:
         """Pages and the bar's status line from now on in the settled language's model; what

@@ -57,6 +57,16 @@ class ClockReader:
         return self.memory.read("clock", strip, read)
 
 
+def status_band(frame: np.ndarray) -> np.ndarray:
+    """The app's top bar as its whole-band read takes it (the minimum channel, from the top of
+    the frame, dark text on light): the only place a camera view shows words of its UI
+    language, in its status text (left of ``RIGHT_FROM_X``). Read whole, neither cut there nor
+    below the status line: cut, Tesseract finds no line in a Chinese, Japanese or Korean status
+    pill over a bright picture on about a third of the fixtures' camera views; whole, on about
+    one in eight."""
+    return 255 - preprocess.min_channel(frame[: int(frame.shape[0] * APP_BAR[1])])
+
+
 class TopBarReader:
     def __init__(self, engine: OcrEngine) -> None:
         self._engine = engine
@@ -229,6 +239,17 @@ def _row_bands(mask: np.ndarray) -> list[tuple[int, int]]:
     return bands
 
 
+def page_image(frame: np.ndarray, height: int, max_scale: float = 1.0) -> tuple[np.ndarray, float]:
+    """The page as Tesseract reads it: scaled to ``height`` (enlarged at most ``max_scale``
+    times), bright text made black on white; and the scale."""
+    scale = min(max_scale, height / frame.shape[0])
+    if scale < 1.0:
+        frame = cv2.resize(frame, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    elif scale > 1.0:
+        frame = cv2.resize(frame, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+    return preprocess.local_bright_text(frame), scale
+
+
 class PageReader:
     def __init__(
         self, engine: OcrEngine, pool: Executor, height: int = OCR_MAX_HEIGHT, max_scale: float = 1.0
@@ -245,13 +266,7 @@ class PageReader:
         read are read again (a calibration percentage, a toggled row), or those that scrolled
         into view; a page read whole is cut in two halves at a blank row and read on two
         threads: a page is the largest single read there is."""
-        h = frame.shape[0]
-        scale = min(self._max_scale, self._height / h)
-        if scale < 1.0:
-            frame = cv2.resize(frame, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-        elif scale > 1.0:
-            frame = cv2.resize(frame, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
-        binary = preprocess.local_bright_text(frame)
+        binary, scale = page_image(frame, self._height, self._max_scale)
         bands: list[tuple[int, int]] | None = None
         kept: list[OcrLine] = []
         if self.last is not None:

@@ -30,12 +30,45 @@ class CountingEngine:
         self._lock = threading.Lock()
 
     def read_lines(
-        self, gray: np.ndarray, *, single_line: bool = False, dark_on_light: bool = False
+        self, gray: np.ndarray, *, single_line: bool = False, dark_on_light: bool = False, chars: str = ""
     ) -> list[OcrLine]:
         if single_line:
             with self._lock:
                 self.single_line_reads += 1
-        return self._engine.read_lines(gray, single_line=single_line, dark_on_light=dark_on_light)
+        return self._engine.read_lines(
+            gray, single_line=single_line, dark_on_light=dark_on_light, chars=chars
+        )
+
+
+class SevenAsSlash(CountingEngine):
+    """The real engine, but every "7" of an unrestricted read comes back as "/": what Tesseract
+    reads for a thin 7 at YouTube's bitrate. Reads restricted to a serial's characters are
+    Tesseract's own, and counted."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.restricted_reads = 0
+
+    def read_lines(
+        self, gray: np.ndarray, *, single_line: bool = False, dark_on_light: bool = False, chars: str = ""
+    ) -> list[OcrLine]:
+        lines = super().read_lines(gray, single_line=single_line, dark_on_light=dark_on_light, chars=chars)
+        if chars:
+            with self._lock:
+                self.restricted_reads += 1
+            return lines
+        return [
+            OcrLine(
+                x.text.replace("7", "/"),
+                x.confidence,
+                x.x,
+                x.y,
+                x.w,
+                x.h,
+                tuple((c.replace("7", "/"), v) for c, v in x.symbols),
+            )
+            for x in lines
+        ]
 
 
 def _about(serial: str, top: int) -> np.ndarray:
@@ -133,3 +166,16 @@ def test_a_device_name_read_unsurely_is_read_again_alone_and_kept_only_if_sure()
         sure = OcrLine("DJI Air 3", 91.0, 760, 283, 105, 28)
         assert reader.device_name(blank, [label, sure], FLY) == "DJI Air 3"  # no read again
         assert engine.single_line_reads == 2
+
+
+def test_a_value_whose_every_read_lost_a_character_is_read_with_serial_characters_only() -> None:
+    engine = SevenAsSlash()
+    with ThreadPoolExecutor(2) as pool:
+        reader = SerialReader(engine, pool, full_res_above=680)  # type: ignore[arg-type]
+        # The page read, and every re-read, drops the 7: no read has a serial's form...
+        assert "1581FMG9PPM1EK73SNK5" in _serials(_about("1581FMG9PPM1EK73SNK5", 300), engine, reader)
+        assert engine.restricted_reads > 0  # ...so it was read again, restricted, and right
+        # A value read in its form the first time needs no such read.
+        engine.restricted_reads = 0
+        assert "1581FMG9PPM1EKA3SNK5" in _serials(_about("1581FMG9PPM1EKA3SNK5", 420), engine, reader)
+        assert engine.restricted_reads == 0
