@@ -59,6 +59,15 @@ def _end_of(ctx: Context, run: list[int]) -> float:
     return obs[nxt].start_s if nxt < len(obs) else ctx.timeline.samples[-1].time_s
 
 
+def _unrecognised_after(ctx: Context, earlier: Earlier) -> float:
+    """Seconds of screens no template recognised after the flight status step (after the
+    start when it was not found)."""
+    obs = ctx.timeline.observations
+    since = status_end(earlier) or 0.0
+    unknown = [i for i in indices(ctx, ScreenKind.UNKNOWN) if obs[i].start_s >= since - STATUS_SLACK_S]
+    return sum(_end_of(ctx, run) - obs[run[0]].start_s for run in runs(unknown))
+
+
 def status_end(earlier: Earlier) -> float | None:
     """When the flight status step was last seen, if it was found."""
     status = found_step(earlier, StepName.FLIGHT_STATUS)
@@ -116,6 +125,19 @@ def detect(ctx: Context, earlier: Earlier) -> Detection:
     strong = [i for i in run if states[i] is Gps.STRONG]
     sats = [s for s in (obs[i].top.satellites for i in strong) if s is not None]
     after = " after the flight status check" if status_end(earlier) is not None else ""
+    if held < MIN_HOLD_S and held + _unrecognised_after(ctx, earlier) >= MIN_HOLD_S:
+        # Screens no template recognised followed the status check for long enough to hold
+        # the view: they may be that view, unread. "Too short" is not sure then.
+        ev = [evidence(ctx, run[0], "camera view")]
+        step = StepResult(
+            name=STEP,
+            found=False,
+            start_s=round(start, 2),
+            end_s=round(end, 2),
+            detail=f"camera view read for {held:.1f}s{after}; screens after it were not recognised",
+            evidence=ev,
+        )
+        return Detection(step, uncertain=[step.detail])
     if held < MIN_HOLD_S:
         ev = [evidence(ctx, run[0], "camera view")]
         step = StepResult(

@@ -251,9 +251,14 @@ class ScreenReader:
         right: list[OcrLine] | None,
         count_matters: bool,
     ) -> BarFacts:
-        """The bar's facts; when no read found the satellite count, one more read of the bar's
-        right side for small text (``TopBarReader.small_text_lines``)."""
+        """The bar's facts; when no read found the status text on a screen that has one, the
+        bar's left read again as bright text (``TopBarReader.left_lines``); when none found
+        the satellite count, one more read of the bar's right side for small text
+        (``TopBarReader.small_text_lines``)."""
         facts = bar_facts(frame, top_lines, tpl, warm.lines if warm else (), right or ())
+        if facts.text is None and count_matters:
+            top_lines = top_lines + self.bar.left_lines(frame)
+            facts = bar_facts(frame, top_lines, tpl, warm.lines if warm else (), right or ())
         if facts.satellites is None and count_matters:
             small = self.bar.small_text_lines(frame)
             facts = bar_facts(frame, top_lines, tpl, warm.lines if warm else (), right or (), small)

@@ -116,6 +116,20 @@ class TopBarReader:
         )
         return words + digits
 
+    def left_lines(self, frame: np.ndarray) -> list[OcrLine]:
+        """The left of the bar (the status pill), as bright text against its neighbourhood, for
+        when the bar's read found no status text. That read hands Tesseract the whole band,
+        and its layout analysis can give up on the lot: a bright sky and a weak-GPS banner in
+        one band left the green pill unread on a 1600x720 recording, which then counted as no
+        camera view at all. In the UI language's model: the pill is words."""
+        h, w = frame.shape[:2]
+        top, bottom = int(h * APP_BAR[0]), int(h * APP_BAR[1])
+        band = frame[top:bottom, : int(w * RIGHT_FROM_X)]
+        if band.size == 0:
+            return []
+        binary = preprocess.local_bright_text(band, frame_height=h)
+        return self.memory.read("bar-left", binary, lambda b: ocr(self._words, b, 0, top, dark_on_light=True))
+
     def right_lines(self, frame: np.ndarray) -> list[OcrLine]:
         """The right of the bar (satellites, link bars, battery), as bright text against its
         neighbourhood. White text over a bright sky has no contrast in the minimum channel the

@@ -9,8 +9,9 @@ from pipeline.detectors import camera_view
 from pipeline.detectors.base import Detection
 from pipeline.detectors.camera_view import Gps, gps_state
 from pipeline.models import Reason, StepName, StepResult
+from pipeline.reading import ScreenKind
 from pipeline.reading.facts import CameraFacts
-from tests.support.screens import camera, context, status, template
+from tests.support.screens import camera, context, screen, status, template
 
 
 def _status_found(start: float, end: float) -> dict[StepName, Detection]:
@@ -102,3 +103,17 @@ def test_the_gps_state_from_the_bar() -> None:
     assert gps_state(camera(1, satellites=7), words) is Gps.WEAK
     assert gps_state(camera(1, satellites=None, text="Ready to Go (GPS)"), words) is Gps.UNKNOWN
     assert gps_state(camera(1, satellites=20, weak=["ATTI"]), words) is Gps.WEAK
+
+
+def test_a_short_view_followed_by_unrecognised_screens_is_a_doubt_not_too_short() -> None:
+    """The final camera view read as a camera view once (a transition frame), then not
+    recognised for 5 s (its bar unread): it may have been held, so "too short" is not sure."""
+    obs = [status(5), camera(10), screen(10.5, ScreenKind.UNKNOWN), screen(13, ScreenKind.UNKNOWN)]
+    det = camera_view.detect(context(obs, end_s=15.5), _status_found(5, 5))
+    assert not det.findings and not det.step.found
+    assert det.uncertain == [
+        "camera view read for 0.5s after the flight status check; screens after it were not recognised"
+    ]
+    # Without the unrecognised screens, the same short view is too short.
+    short = camera_view.detect(context([status(5), camera(10)], end_s=10.5), _status_found(5, 5))
+    assert [f.reason for f in short.findings] == [Reason.CAMERA_VIEW_TOO_SHORT]
