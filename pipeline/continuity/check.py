@@ -146,6 +146,11 @@ def _levels(tl: Timeline, out: Continuity) -> None:
         if spans:
             out.followed.append(Followed(rule.name, tuple(spans)))
         proven = counters.breaks(readings, rule)
+        for dip in counters.dips(readings, rule)[:1]:
+            out.doubts.append(
+                f"the {rule.name} read {dip.before.value}% from {dip.before.first.time_s:.1f}s to "
+                f"{dip.before.last.time_s:.1f}s, {dip.after.value}% before and after it"
+            )
         if not proven:
             for lone, run in counters.lone_rises(readings, rule)[:1]:
                 out.doubts.append(

@@ -90,6 +90,18 @@ def breaks(readings: list[Reading], rule: Rule) -> list[Break]:
     """Rises between trusted runs that no honest take makes: a battery never charges while the
     app runs on it. A fall is never proof (a dropped digit reads 93 as 3, a 9 as 8, and the
     looks cache repeats a misread look), and neither is a rise that one misread digit explains."""
+    return [br for br in _rises(readings, rule) if not _returns(br, runs(readings))]
+
+
+def dips(readings: list[Reading], rule: Rule) -> list[Break]:
+    """Rises back to a level already read before the run they leave: A, then a lower X,
+    then A again. Not proof but a doubt: a misread look repeated by the looks cache gives
+    exactly this on an unchanged bar (a grey "64%" read "1%" on every read of one camera
+    view, between 64 % before and after), and so would a segment pasted from a later take."""
+    return [br for br in _rises(readings, rule) if _returns(br, runs(readings))]
+
+
+def _rises(readings: list[Reading], rule: Rule) -> list[Break]:
     found: list[Break] = []
     trusted = runs(readings)
     for a, b in zip(trusted, trusted[1:], strict=False):
@@ -97,6 +109,12 @@ def breaks(readings: list[Reading], rule: Rule) -> list[Break]:
         if rise > rule.max_rise and not one_digit_apart(a.value, b.value):
             found.append(Break(rule.name, a, b))
     return found
+
+
+def _returns(br: Break, trusted: list[Run]) -> bool:
+    """Whether the level risen to was read, as a trusted run, before the run risen from."""
+    earlier = [r for r in trusted if r.last.time_s < br.before.first.time_s]
+    return any(abs(r.value - br.after.value) <= 2 for r in earlier)
 
 
 def lone_rises(readings: list[Reading], rule: Rule) -> list[tuple[Reading, Run]]:

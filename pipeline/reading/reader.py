@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import Executor
+from dataclasses import replace
 
 import numpy as np
 
@@ -259,6 +260,10 @@ class ScreenReader:
         if facts.text is None and count_matters:
             top_lines = top_lines + self.bar.left_lines(frame)
             facts = bar_facts(frame, top_lines, tpl, warm.lines if warm else (), right or ())
+            # The status line's box from that read is not the bar read's: later reads keep
+            # taking the whole band, as they would have (a band cut at that box lost the
+            # battery's first digit, "64%" read "1%", and a false battery jump followed).
+            facts = replace(facts, bottom=None)
         if facts.satellites is None and count_matters:
             small = self.bar.small_text_lines(frame)
             facts = bar_facts(frame, top_lines, tpl, warm.lines if warm else (), right or (), small)

@@ -62,3 +62,18 @@ def test_a_single_low_reading_before_a_higher_run_is_a_question() -> None:
     ((lone, run),) = lone_rises(r, RULE)
     assert (lone.value, run.value) == (71, 86)
     assert lone_rises(_levels((0, 81), (18, 91), (20, 91)), RULE) == []  # one digit apart
+
+
+def test_a_dip_and_a_return_to_the_level_before_is_a_doubt_not_proof() -> None:
+    """A grey "64%" read "1%" on every read of one unchanged camera view (the looks cache
+    repeats a misread look), 64 % before and after: the rise from 1 back to 64 is no cut."""
+    from pipeline.continuity.counters import dips
+
+    r = _levels((0, 64), (18, 64), (22.8, 1), (23.3, 1), (26, 64), (28, 64))
+    assert breaks(r, RULE) == []
+    (dip,) = dips(r, RULE)
+    assert (dip.before.value, dip.after.value) == (1, 64)
+    # A rise to a level never read before stays proof.
+    rise = _levels((0, 60), (2, 60), (4, 85), (6, 85))
+    assert [(b.before.value, b.after.value) for b in breaks(rise, RULE)] == [(60, 85)]
+    assert dips(rise, RULE) == []
