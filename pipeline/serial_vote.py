@@ -7,7 +7,7 @@ The reads of one frame first agree among themselves (one vote per frame and posi
 re-reads of one frame share its compression noise), then the frames vote per position. A
 character that differs from the product record is a proven difference only when at least two
 frames read it the same way with high confidence, no read at all gave the record's character
-there with confidence, and the two are not look-alikes (B/8, S/5, Q/0, ...: fonts and the
+there (with confidence or not), and the two are not look-alikes (B/8, S/5, Q/0, ...: fonts and the
 reader's own context make those confusions systematic, so agreeing frames prove nothing, not
 even where the same character elsewhere in the serial reads right: "VS5E" reads "VSSE" every
 time while the "5" of "1581" reads true). A serial read as the record everywhere but at one or
@@ -145,6 +145,10 @@ def fuse(reads: list[Reading], expected: str | None = None, exclude: tuple[str, 
     # Any confident read of a character, whatever its frame's majority: the record's character
     # read confidently even once at a position means that position is contested.
     any_sure = [{r.text[p] for r in chosen if r.char_confidence(p) >= HIGH_CONFIDENCE} for p in range(length)]
+    # And any read of it at all: a difference is proven only where the record's character was
+    # never read. A 9 read "0" on two frames of an 800-px recording was read "9" on a third, at
+    # low confidence; that is a font at its limit, not another serial (a doubt, not a rejection).
+    any_read = [{r.text[p] for r in chosen} for p in range(length)]
     for p in range(length):
         weight: dict[str, float] = defaultdict(float)
         count: dict[str, int] = defaultdict(int)
@@ -184,7 +188,7 @@ def fuse(reads: list[Reading], expected: str | None = None, exclude: tuple[str, 
                 doubtful.append(p)  # one unsure read is no positive evidence
             continue
         for_got, for_rec = len(sure.get(got, ())), votes[p].get(rec, 0)
-        agreed = for_got >= MIN_FRAMES_TO_ACCUSE and for_got >= DOMINANCE * for_rec and rec not in any_sure[p]
+        agreed = for_got >= MIN_FRAMES_TO_ACCUSE and for_got >= DOMINANCE * for_rec and rec not in any_read[p]
         lookalike = frozenset((got, rec)) in serials.AMBIGUOUS_PAIRS
         if rec in any_sure[p]:
             soft.append(p)  # the record's character read with confidence too: noise either way

@@ -123,3 +123,15 @@ def test_two_serials_vote_apart() -> None:
     other = "1581FB71CL0FKKSRDVPS"
     d = fuse(_reads(other, range(4)) + _reads(RECORD, [7, 8]))
     assert d.value == other  # the serial read on most frames, never a mix of both
+
+
+def test_a_difference_where_the_record_was_also_read_unsurely_is_a_doubt() -> None:
+    """An 800-px About page: "9" read "0" confidently on two frames and, on a third, read as
+    the record's "9" at low confidence. A font at its limit, not another serial."""
+    record = "1581FL9S4NLTH52SWKKF"
+    misread = record[:6] + "0" + record[7:]
+    reads = _reads(misread, [1, 2]) + [Reading(record, 3, 40.0), Reading(misread, 3, 80.0)]
+    d = fuse(reads, record)
+    assert d.outcome is Outcome.UNSURE and 6 in d.doubtful and not d.differing
+    # Never read as the record there: the same two frames prove the difference.
+    assert fuse(_reads(misread, [1, 2]), record).outcome is Outcome.MISMATCH
