@@ -125,32 +125,22 @@ def detect(ctx: Context, earlier: Earlier) -> Detection:
     strong = [i for i in run if states[i] is Gps.STRONG]
     sats = [s for s in (obs[i].top.satellites for i in strong) if s is not None]
     after = " after the flight status check" if status_end(earlier) is not None else ""
-    if held < MIN_HOLD_S and held + _unrecognised_after(ctx, earlier) >= MIN_HOLD_S:
-        # Screens no template recognised followed the status check for long enough to hold
-        # the view: they may be that view, unread. "Too short" is not sure then.
-        ev = [evidence(ctx, run[0], "camera view")]
-        step = StepResult(
-            name=STEP,
-            found=False,
-            start_s=round(start, 2),
-            end_s=round(end, 2),
-            detail=f"camera view read for {held:.1f}s{after}; screens after it were not recognised",
-            evidence=ev,
-        )
-        return Detection(step, uncertain=[step.detail])
     if held < MIN_HOLD_S:
+        # Screens no template recognised after the status check, long enough to hold the
+        # view, may be that view unread: "too short" is not sure then, only a doubt.
+        unsure = held + _unrecognised_after(ctx, earlier) >= MIN_HOLD_S
+        detail = (
+            f"camera view read for {held:.1f}s{after}; screens after it were not recognised"
+            if unsure
+            else f"camera view held {held:.1f}s{after}, less than {MIN_HOLD_S:.0f}s"
+        )
         ev = [evidence(ctx, run[0], "camera view")]
         step = StepResult(
-            name=STEP,
-            found=False,
-            start_s=round(start, 2),
-            end_s=round(end, 2),
-            detail=f"camera view held {held:.1f}s{after}, less than {MIN_HOLD_S:.0f}s",
-            evidence=ev,
+            name=STEP, found=False, start_s=round(start, 2), end_s=round(end, 2), detail=detail, evidence=ev
         )
-        return Detection(
-            step, [Finding(reason=Reason.CAMERA_VIEW_TOO_SHORT, message=step.detail, evidence=ev)]
-        )
+        if unsure:
+            return Detection(step, uncertain=[detail])
+        return Detection(step, [Finding(reason=Reason.CAMERA_VIEW_TOO_SHORT, message=detail, evidence=ev)])
     step = StepResult(
         name=STEP,
         found=True,
