@@ -15,6 +15,10 @@ STEP = StepName.GIMBAL_MOVEMENT
 
 MIN_TRAVEL = 0.06  # of the picture height, each way
 MIN_PITCH_RANGE = 10  # degrees
+# A picture that keeps changing this much (percent of thumbnail pixels, less than a cut) on
+# this many samples moved, whether or not its shift could be measured.
+MOVING_CHANGE = 15.0
+MOVING_SAMPLES = 4
 
 
 def _camera_runs(ctx: Context) -> list[tuple[float, float]]:
@@ -47,6 +51,17 @@ def _movement_in(ctx: Context, start: float, end: float) -> tuple[float, float, 
     return up / h, down / h, first
 
 
+def _changing_samples(ctx: Context, after: float) -> int:
+    """Samples of camera views after the calibration whose picture changed like a moving one:
+    more than noise, less than a cut."""
+    spans = [(max(start, after), end) for start, end in _camera_runs(ctx) if end > after]
+    return sum(
+        1
+        for s in ctx.timeline.samples
+        if MOVING_CHANGE <= s.change <= 60 and any(a < s.time_s <= b for a, b in spans)
+    )
+
+
 def detect(ctx: Context, earlier: Earlier) -> Detection:
     obs = ctx.timeline.observations
     calibrated = found_step(earlier, StepName.GIMBAL_CALIBRATION)
@@ -76,6 +91,13 @@ def detect(ctx: Context, earlier: Earlier) -> Detection:
             detail=detail,
             evidence=[evidence(ctx, i, "camera view, no tilt") for i in cams[:1]],
         )
+        moving = _changing_samples(ctx, after)
+        if moving >= MOVING_SAMPLES:
+            # The shift is measured by phase correlation, which a still overlay across the
+            # picture (a weak-GPS banner over a small letterboxed view) can pin at zero: a
+            # picture that kept changing may have been tilted, unmeasured. Not sure: a doubt.
+            doubt = f"{detail}, but the picture changed on {moving} samples (tilt not measured)"
+            return Detection(step, uncertain=[doubt])
         return Detection(
             step,
             [Finding(reason=Reason.GIMBAL_MOVEMENT_NOT_FOUND, message=detail, evidence=step.evidence)],

@@ -39,3 +39,18 @@ def test_no_movement_after_the_calibration_is_said_so() -> None:
     det = gimbal_movement.detect(ctx, earlier)
     assert not det.step.found and det.step.detail.endswith("after the calibration")
     assert det.step.evidence[0].time_s == 10
+
+
+def test_a_picture_that_kept_changing_unmeasured_is_a_doubt_not_a_reason() -> None:
+    """A still banner across a small letterboxed view pinned the shift at zero while the
+    picture under it moved: "no movement" is not sure then. A still picture stays a reason."""
+    from dataclasses import replace
+
+    ctx = context([camera(10), camera(14)], end_s=16)
+    moving = [replace(s, change=35.0) if 11 <= s.time_s <= 13 else s for s in ctx.timeline.samples]
+    ctx.timeline.samples[:] = moving
+    det = gimbal_movement.detect(ctx, {})
+    assert not det.step.found and not det.findings
+    assert det.uncertain and "tilt not measured" in det.uncertain[0]
+    still = gimbal_movement.detect(context([camera(10), camera(14)], end_s=16), {})
+    assert [f.reason for f in still.findings] == [Reason.GIMBAL_MOVEMENT_NOT_FOUND]
