@@ -63,6 +63,9 @@ def read_bands(
 def read_band(engine: OcrEngine, binary: np.ndarray, top: int, bottom: int) -> list[OcrLine]:
     """A band with white margins above and below, as it would sit on a page: Tesseract judges
     word spacing and line height worse on a strip cut flush to the text."""
+    top, bottom = max(0, top), min(binary.shape[0], bottom)
+    if bottom <= top:
+        return []  # a band scrolled out of the image (``page_diff``) holds nothing to read
     if top == 0 and bottom == binary.shape[0]:
         return ocr(engine, binary, dark_on_light=True)
     pad = BAND_PAD

@@ -122,3 +122,16 @@ def test_a_line_not_found_again_has_its_rows_read_even_if_its_twin_was() -> None
     top, bottom = compass_value.y, compass_value.y + compass_value.h
     assert any(a <= top and b >= bottom for a, b in bands)
     assert any(x.text == "Normal" for x in kept)
+
+
+def test_a_band_reaching_past_the_image_is_read_within_it() -> None:
+    """A changed band whose margin reaches above the page's first row (-6 on an 800-px About
+    page) crashed the check with an empty crop; it is the rows that exist that get read."""
+    from pipeline.reading.work import read_band
+
+    page = np.full((120, 600), 255, np.uint8)
+    cv2.putText(page, "Aircraft SN", (10, 30), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 0, 2)
+    engine = TesserocrEngine()
+    lines = read_band(engine, page, -6, 45)
+    assert any("Aircraft" in x.text for x in lines)
+    assert read_band(engine, page, 130, 160) == [] and read_band(engine, page, 50, 50) == []
