@@ -26,7 +26,9 @@ APP_BAR = (0.03, 0.15)
 
 _CLOCK = re.compile(r"(?<![\d:'°])([01]?\d|2[0-3])\s?[:.]\s?([0-5]\d)(?![\d'\"°%])")
 _PITCH = re.compile(r"^[^\d-]{0,2}(-?\s?\d{1,2})\s?[°º](?!\d)")
-_SMALL_INT = re.compile(r"(?<![\d.:'%°/])(\d{1,2})(?![\d%°'\":./])")
+# A count is a number of its own: digits glued to letters are an icon read as text (the GO 4
+# satellite icon came out "a0 17" and "Ii7a" beside the true count).
+_SMALL_INT = re.compile(r"(?<![\dA-Za-z.:'%°/])(\d{1,2})(?![\dA-Za-z%°'\":./])")
 MAX_SATELLITES = 60
 WARM_COLOURS = ("red", "orange", "yellow")
 WARM_INK_SHARE = 0.4  # of a count's strokes in a warning colour that make it a warning-coloured count
