@@ -105,6 +105,16 @@ def test_bar_facts_read_the_status_and_the_satellites_beside_it() -> None:
     assert [e for e, _ in error.errors] == ["Compass Error"]
 
 
+def test_a_count_glued_to_letters_is_an_icon_not_the_count() -> None:
+    """The GO 4 satellite icon read as text beside the true count: "a0 17" (the 0 would
+    disagree with the other read's 17, and neither be trusted) and "P-GPS PIi7a" (7: a
+    false low count) are no count; the number standing on its own is."""
+    go4 = template("dji_go4")
+    status = line("Ready to Go (GPS)", x=200, y=70)
+    assert bar_facts(FRAME, [status, line("a0 17 wl", x=900, y=70)], go4).satellites == 17
+    assert bar_facts(FRAME, [status, line("P-GPS PIi7a", x=900, y=70)], go4).satellites is None
+
+
 def test_status_facts_find_errors_and_the_last_row() -> None:
     go4 = template("dji_go4")
     facts = status_facts(FRAME, [line("IMU", y=300), line("IMU Error", x=1200, y=300)], go4)
