@@ -26,9 +26,10 @@ APP_BAR = (0.03, 0.15)
 
 _CLOCK = re.compile(r"(?<![\d:'°])([01]?\d|2[0-3])\s?[:.]\s?([0-5]\d)(?![\d'\"°%])")
 _PITCH = re.compile(r"^[^\d-]{0,2}(-?\s?\d{1,2})\s?[°º](?!\d)")
-# A count is a number of its own: digits glued to letters are an icon read as text (the GO 4
-# satellite icon came out "a0 17" and "Ii7a" beside the true count).
-_SMALL_INT = re.compile(r"(?<![\dA-Za-z.:'%°/])(\d{1,2})(?![\dA-Za-z%°'\":./])")
+_SMALL_INT = re.compile(r"(?<![\d.:'%°/])(\d{1,2})(?![\d%°'\":./])")
+# Digits glued to a letter before them: the satellite icon is often read as a letter stuck to
+# the count ("m4", "P17"), but sometimes as a digit of its own ("a0 17", "PIi7a" for 17).
+_GLUED = re.compile(r"[A-Za-z]$")
 MAX_SATELLITES = 60
 WARM_COLOURS = ("red", "orange", "yellow")
 WARM_INK_SHARE = 0.4  # of a count's strokes in a warning colour that make it a warning-coloured count
@@ -73,6 +74,7 @@ class BarFacts:
     errors: tuple[tuple[str, OcrLine], ...] = ()  # (phrase, line)
     satellites: int | None = None
     satellites_warm: bool = False  # the count was drawn red, orange or yellow: weak GPS
+    satellites_glued: bool = False  # the count read only stuck to a letter (``_GLUED``)
     battery: int | None = None  # the aircraft battery percentage shown on the right of the bar
     battery_reads: int = 0  # how many of the bar's two reads gave that percentage
     clock: ClockReading | None = None  # the phone's clock, when the bar read took it in
@@ -125,11 +127,18 @@ def bar_facts(
     right = [x for x in right_lines if h * APP_BAR[0] <= centre_y(x) <= h * APP_BAR[1]]
     battery, reads = _agreed_battery(bar, right, w)
     warm_count = _satellites(warm, None, w, h)
-    count = warm_count if warm_count is not None else _agreed_count(bar, right, text, w, h)
+    small = [x for x in fallback_lines if h * APP_BAR[0] <= centre_y(x) <= h * APP_BAR[1]]
+    count = warm_count if warm_count is not None else _agreed_count(bar, right, text, w, h, small)
     anchor = next((x for x in bar if x.text == text), None)
     if count is None and not _satellites([*bar, *right], text, w, h, anchor):
         fallback = [x for x in fallback_lines if h * APP_BAR[0] <= centre_y(x) <= h * APP_BAR[1]]
         count = _satellites(fallback, text, w, h, anchor)
+    elif count is not None and count.glued and count is not warm_count:
+        # Only a count glued to a letter was read: the small-text read, when it has one
+        # standing on its own, is the better reading ("PIi7a" beside it read "17 alll").
+        fallback = [x for x in fallback_lines if h * APP_BAR[0] <= centre_y(x) <= h * APP_BAR[1]]
+        alone = _satellites(fallback, text, w, h, anchor)
+        count = alone if alone is not None and not alone.glued else count
     return BarFacts(
         text=text,
         bottom=bottom,
@@ -138,6 +147,7 @@ def bar_facts(
         gps_weak_words=tuple(weak_words),
         errors=tuple(errors),
         satellites=count.value if count is not None else None,
+        satellites_glued=count is not None and count.glued,
         satellites_warm=count is not None and (count is warm_count or _drawn_warm(frame, count)),
         battery=battery,
         battery_reads=reads,
@@ -151,6 +161,7 @@ class _Count:
     line: OcrLine
     x: int  # where the number starts, in frame pixels (proportional within its line)
     width: int
+    glued: bool = False  # a letter right before it: maybe the icon read as text, maybe not
 
 
 def _satellites(
@@ -175,19 +186,30 @@ def _satellites(
                 x = line.x + int(per_char * m.start())
                 if x > w * 0.35:
                     width = max(4, int(per_char * len(m.group(1))))
-                    candidates.append((x, value, _Count(value, line, x, width)))
-    return min(candidates, key=lambda c: c[0])[2] if candidates else None
+                    glued = bool(_GLUED.search(line.text[: m.start()]))
+                    candidates.append((x, value, _Count(value, line, x, width, glued)))
+    # A number standing on its own before one glued to a letter: "a0 17" is 17.
+    return min(candidates, key=lambda c: (c[2].glued, c[0]))[2] if candidates else None
 
 
 def _agreed_count(
-    bar: list[OcrLine], right: list[OcrLine], status_text: str | None, w: int, h: int
+    bar: list[OcrLine],
+    right: list[OcrLine],
+    status_text: str | None,
+    w: int,
+    h: int,
+    small: Sequence[OcrLine] = (),
 ) -> _Count | None:
     """The count from the status read or the right-side read. When both read one and they
     differ, neither is trusted: a dropped digit turns 17 into 7, and a weak-GPS claim or an
-    approval must not rest on which read lost it."""
+    approval must not rest on which read lost it; unless the small-text read (``small``), a
+    third reading, has a count standing on its own that agrees with one of them."""
     anchor = next((x for x in bar if x.text == status_text), None)
     a, b = _satellites(bar, status_text, w, h), _satellites(right, status_text, w, h, anchor)
     if a is not None and b is not None and a.value != b.value:
+        third = _satellites(list(small), status_text, w, h, anchor)
+        if third is not None and not third.glued and third.value in (a.value, b.value):
+            return a if a.value == third.value else b
         return None
     return a or b
 

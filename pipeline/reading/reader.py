@@ -264,7 +264,7 @@ class ScreenReader:
             # taking the whole band, as they would have (a band cut at that box lost the
             # battery's first digit, "64%" read "1%", and a false battery jump followed).
             facts = replace(facts, bottom=None)
-        if facts.satellites is None and count_matters:
+        if (facts.satellites is None or facts.satellites_glued) and count_matters:
             small = self.bar.small_text_lines(frame)
             facts = bar_facts(frame, top_lines, tpl, warm.lines if warm else (), right or (), small)
         return facts

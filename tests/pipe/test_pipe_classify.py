@@ -105,14 +105,32 @@ def test_bar_facts_read_the_status_and_the_satellites_beside_it() -> None:
     assert [e for e, _ in error.errors] == ["Compass Error"]
 
 
-def test_a_count_glued_to_letters_is_an_icon_not_the_count() -> None:
-    """The GO 4 satellite icon read as text beside the true count: "a0 17" (the 0 would
-    disagree with the other read's 17, and neither be trusted) and "P-GPS PIi7a" (7: a
-    false low count) are no count; the number standing on its own is."""
+def test_a_count_standing_alone_comes_before_one_glued_to_a_letter() -> None:
+    """The GO 4 satellite icon read as text beside the true count: "a0 17" is 17, not 0 (which
+    would disagree with the other read's 17 and leave neither trusted). A count read only
+    glued to a letter ("PIi7a": the true 17 with its icon) gives way to the small-text read's
+    count standing alone; with none, it stands, marked glued ("m4" is Fly's red 4)."""
     go4 = template("dji_go4")
     status = line("Ready to Go (GPS)", x=200, y=70)
     assert bar_facts(FRAME, [status, line("a0 17 wl", x=900, y=70)], go4).satellites == 17
-    assert bar_facts(FRAME, [status, line("P-GPS PIi7a", x=900, y=70)], go4).satellites is None
+    glued = bar_facts(FRAME, [status, line("P-GPS PIi7a", x=900, y=70)], go4)
+    assert glued.satellites == 7 and glued.satellites_glued
+    small = [line("17 alll", x=960, y=70)]
+    better = bar_facts(FRAME, [status, line("P-GPS PIi7a", x=900, y=70)], go4, fallback_lines=small)
+    assert better.satellites == 17 and not better.satellites_glued
+
+
+def test_two_reads_that_disagree_are_settled_only_by_a_third_standing_alone() -> None:
+    """The status read "P17" and the right-side read "PIi7a" disagree (17 against 7): neither
+    is trusted, unless the small-text read has a count standing on its own that agrees with one."""
+    go4 = template("dji_go4")
+    bar = [line("Ready to Go (GPS)", x=200, y=70), line("P-GPS P17", x=900, y=70)]
+    right = [line("P-GPS PIi7a", x=900, y=70)]
+    assert bar_facts(FRAME, bar, go4, right_lines=right).satellites is None
+    agree = bar_facts(FRAME, bar, go4, right_lines=right, fallback_lines=[line("17 alll", x=960, y=70)])
+    assert agree.satellites == 17
+    other = bar_facts(FRAME, bar, go4, right_lines=right, fallback_lines=[line("12 alll", x=960, y=70)])
+    assert other.satellites is None
 
 
 def test_status_facts_find_errors_and_the_last_row() -> None:
