@@ -90,7 +90,8 @@ def breaks(readings: list[Reading], rule: Rule) -> list[Break]:
     """Rises between trusted runs that no honest take makes: a battery never charges while the
     app runs on it. A fall is never proof (a dropped digit reads 93 as 3, a 9 as 8, and the
     looks cache repeats a misread look), and neither is a rise that one misread digit explains."""
-    return [br for br in _rises(readings, rule) if not _returns(br, runs(readings))]
+    trusted = runs(readings)
+    return [br for br in _rises(trusted, rule) if not _returns(br, trusted, rule)]
 
 
 def dips(readings: list[Reading], rule: Rule) -> list[Break]:
@@ -98,12 +99,12 @@ def dips(readings: list[Reading], rule: Rule) -> list[Break]:
     then A again. Not proof but a doubt: a misread look repeated by the looks cache gives
     exactly this on an unchanged bar (a grey "64%" read "1%" on every read of one camera
     view, between 64 % before and after), and so would a segment pasted from a later take."""
-    return [br for br in _rises(readings, rule) if _returns(br, runs(readings))]
-
-
-def _rises(readings: list[Reading], rule: Rule) -> list[Break]:
-    found: list[Break] = []
     trusted = runs(readings)
+    return [br for br in _rises(trusted, rule) if _returns(br, trusted, rule)]
+
+
+def _rises(trusted: list[Run], rule: Rule) -> list[Break]:
+    found: list[Break] = []
     for a, b in zip(trusted, trusted[1:], strict=False):
         rise = b.value - a.value
         if rise > rule.max_rise and not one_digit_apart(a.value, b.value):
@@ -111,10 +112,10 @@ def _rises(readings: list[Reading], rule: Rule) -> list[Break]:
     return found
 
 
-def _returns(br: Break, trusted: list[Run]) -> bool:
+def _returns(br: Break, trusted: list[Run], rule: Rule) -> bool:
     """Whether the level risen to was read, as a trusted run, before the run risen from."""
     earlier = [r for r in trusted if r.last.time_s < br.before.first.time_s]
-    return any(abs(r.value - br.after.value) <= 2 for r in earlier)
+    return any(abs(r.value - br.after.value) <= rule.max_rise for r in earlier)
 
 
 def lone_rises(readings: list[Reading], rule: Rule) -> list[tuple[Reading, Run]]:

@@ -57,27 +57,21 @@ def check(reads: list[NameRead]) -> NameCheck:
     for r in reads:
         if key := canonical(r.text):
             groups.setdefault(key, []).append(r)
-    sure = sorted((g for g in groups.values() if len(g) >= 2), key=lambda g: g[0].time_s)
-    spans = tuple((g[0].time_s, g[-1].time_s) for g in sure)
-    apart = [
-        (a, b)
-        for i, a in enumerate(sure)
-        for b in sure[i + 1 :]
-        if distance(canonical(a[0].text), canonical(b[0].text)) >= APART
-    ]
+    sure = sorted(((k, g) for k, g in groups.items() if len(g) >= 2), key=lambda kg: kg[1][0].time_s)
+    spans = tuple((g[0].time_s, g[-1].time_s) for _, g in sure)
+    apart = [(a, b) for i, (ka, a) in enumerate(sure) for kb, b in sure[i + 1 :] if distance(ka, kb) >= APART]
     if apart:
         a, b = apart[0]
         return NameCheck(_edited(a[0], b[0]), None, spans)
-    lone = [g[0] for g in groups.values() if len(g) < 2]
-    odd = [r for r in lone if not any(_similar(r.text, g[0].text) >= NOISE for g in sure)]
-    shown = [g[0].text for g in sure] + [r.text for r in odd]
+    odd = [
+        g[0]
+        for k, g in groups.items()
+        if len(g) < 2 and not any(difflib.SequenceMatcher(None, k, ks).ratio() >= NOISE for ks, _ in sure)
+    ]
+    shown = [g[0].text for _, g in sure] + [r.text for r in odd]
     if len(sure) >= 2 or (sure and odd):
         return NameCheck(None, "the About page's device name read two ways: " + ", ".join(shown[:3]), spans)
     return NameCheck(None, None, spans)
-
-
-def _similar(a: str, b: str) -> float:
-    return difflib.SequenceMatcher(None, canonical(a), canonical(b)).ratio()
 
 
 def _edited(a: NameRead, b: NameRead) -> Finding:

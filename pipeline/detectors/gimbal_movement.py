@@ -19,6 +19,7 @@ MIN_PITCH_RANGE = 10  # degrees
 # this many samples moved, whether or not its shift could be measured.
 MOVING_CHANGE = 15.0
 MOVING_SAMPLES = 4
+CUT_CHANGE = 60.0  # percent of thumbnail pixels: a sample changed more is a cut or a transition
 
 
 def _camera_runs(ctx: Context) -> list[tuple[float, float]]:
@@ -40,7 +41,7 @@ def _movement_in(ctx: Context, start: float, end: float) -> tuple[float, float, 
     up = down = 0.0
     h = max(1, ctx.timeline.thumb_height)
     for s in ctx.timeline.samples:
-        if not (start < s.time_s <= end) or s.change > 60:
+        if not (start < s.time_s <= end) or s.change > CUT_CHANGE:
             continue  # a cut or transition is not a tilt
         if abs(s.shift_y) >= 0.3:
             pos += s.shift_y
@@ -58,7 +59,7 @@ def _changing_samples(ctx: Context, after: float) -> int:
     return sum(
         1
         for s in ctx.timeline.samples
-        if MOVING_CHANGE <= s.change <= 60 and any(a < s.time_s <= b for a, b in spans)
+        if MOVING_CHANGE <= s.change <= CUT_CHANGE and any(a < s.time_s <= b for a, b in spans)
     )
 
 

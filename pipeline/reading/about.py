@@ -226,11 +226,10 @@ class SerialReader:
             return None
         if min(x.confidence for x in row) >= NAME_CONFIDENCE:
             return text
-        top, bottom = min(x.y for x in row), max(x.y + x.h for x in row)
-        pad = max(4, (bottom - top) // 2)
-        side = bottom - top  # as with serial values: a box read unsurely may miss its ends
-        left, right = min(x.x for x in row) - side, max(x.x + x.w for x in row) + side
-        crop = frame[max(0, top - pad) : bottom + pad, max(0, left) : right]
+        top, left = min(x.y for x in row), min(x.x for x in row)
+        width, height = max(x.x + x.w for x in row) - left, max(x.y + x.h for x in row) - top
+        box = OcrLine(text, 0.0, left, top, width, height)
+        crop = _value_crop(frame, box)  # as a serial value: a box read unsurely may miss its ends
         if not crop.size:
             return None
         again = self._words.read_lines(preprocess.for_line(crop, NAME_HEIGHT), single_line=True)
@@ -329,11 +328,7 @@ def _read_value(
     grey = preprocess.for_line(crop, height)
     if binarise:
         _, grey = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    lines = (
-        engine.read_lines(grey, single_line=True, chars=only)
-        if only
-        else engine.read_lines(grey, single_line=True)
-    )
+    lines = engine.read_lines(grey, single_line=True, chars=only)
     if not lines:
         return None
     text = "".join(_SERIAL_CHARS.sub("", x.text.upper()) for x in lines)

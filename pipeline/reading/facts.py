@@ -131,13 +131,11 @@ def bar_facts(
     count = warm_count if warm_count is not None else _agreed_count(bar, right, text, w, h, small)
     anchor = next((x for x in bar if x.text == text), None)
     if count is None and not _satellites([*bar, *right], text, w, h, anchor):
-        fallback = [x for x in fallback_lines if h * APP_BAR[0] <= centre_y(x) <= h * APP_BAR[1]]
-        count = _satellites(fallback, text, w, h, anchor)
+        count = _satellites(small, text, w, h, anchor)
     elif count is not None and count.glued and count is not warm_count:
         # Only a count glued to a letter was read: the small-text read, when it has one
         # standing on its own, is the better reading ("PIi7a" beside it read "17 alll").
-        fallback = [x for x in fallback_lines if h * APP_BAR[0] <= centre_y(x) <= h * APP_BAR[1]]
-        alone = _satellites(fallback, text, w, h, anchor)
+        alone = _satellites(small, text, w, h, anchor)
         count = alone if alone is not None and not alone.glued else count
     return BarFacts(
         text=text,
