@@ -133,10 +133,12 @@ def bar_facts(
     if count is None and not _satellites([*bar, *right], text, w, h, anchor):
         count = _satellites(small, text, w, h, anchor)
     elif count is not None and count.glued and count is not warm_count:
-        # Only a count glued to a letter was read: the small-text read, when it has one
-        # standing on its own, is the better reading ("PIi7a" beside it read "17 alll").
+        # Only a count glued to a letter was read ("m4" is Fly's red 4, but "PIi7a" was a 17):
+        # the small-text read, standing alone, confirms it or contradicts it, and two reads
+        # that differ are no count at all (as in ``_agreed_count``): one read never decides.
         alone = _satellites(small, text, w, h, anchor)
-        count = alone if alone is not None and not alone.glued else count
+        if alone is not None and not alone.glued:
+            count = alone if alone.value == count.value else None
     return BarFacts(
         text=text,
         bottom=bottom,

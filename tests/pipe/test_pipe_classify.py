@@ -108,16 +108,19 @@ def test_bar_facts_read_the_status_and_the_satellites_beside_it() -> None:
 def test_a_count_standing_alone_comes_before_one_glued_to_a_letter() -> None:
     """The GO 4 satellite icon read as text beside the true count: "a0 17" is 17, not 0 (which
     would disagree with the other read's 17 and leave neither trusted). A count read only
-    glued to a letter ("PIi7a": the true 17 with its icon) gives way to the small-text read's
-    count standing alone; with none, it stands, marked glued ("m4" is Fly's red 4)."""
+    glued to a letter stands, marked glued ("m4" is Fly's red 4), until the small-text read
+    confirms it; a small-text count standing alone that differs ("PIi7a" against "17 alll")
+    leaves no count: one read never decides against another."""
     go4 = template("dji_go4")
     status = line("Ready to Go (GPS)", x=200, y=70)
     assert bar_facts(FRAME, [status, line("a0 17 wl", x=900, y=70)], go4).satellites == 17
     glued = bar_facts(FRAME, [status, line("P-GPS PIi7a", x=900, y=70)], go4)
     assert glued.satellites == 7 and glued.satellites_glued
     small = [line("17 alll", x=960, y=70)]
-    better = bar_facts(FRAME, [status, line("P-GPS PIi7a", x=900, y=70)], go4, fallback_lines=small)
-    assert better.satellites == 17 and not better.satellites_glued
+    differs = bar_facts(FRAME, [status, line("P-GPS PIi7a", x=900, y=70)], go4, fallback_lines=small)
+    assert differs.satellites is None
+    same = bar_facts(FRAME, [status, line("P-GPS Pm17", x=900, y=70)], go4, fallback_lines=small)
+    assert same.satellites == 17 and not same.satellites_glued
 
 
 def test_two_reads_that_disagree_are_settled_only_by_a_third_standing_alone() -> None:
