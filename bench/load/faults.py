@@ -56,6 +56,17 @@ def _all_final(driver: Driver, ids: list[int]) -> Callable[[], bool]:
     return check
 
 
+def wait_running(driver: Driver, phase: str, timeout: float) -> bool:
+    """Wait until a submission of ``phase`` is being fetched or analysed; False on timeout."""
+
+    def check() -> bool:
+        ids = {i.id for i in driver.phase_items(phase) if i.id is not None}
+        rows = driver.sampler.read_rows() or []
+        return any(r.id in ids and r.state in ("fetching", "analysing") for r in rows)
+
+    return _wait(check, timeout, every=0.1) is not None
+
+
 def kill_worker(system: System, driver: Driver, timeout: float = 120) -> Fault:
     """SIGKILL worker 0 and its work horse while it analyses (between 10 % and 80 % of the
     recording, read fresh from the database), then start it again at once."""
