@@ -41,6 +41,7 @@ from pipeline.reading.regions import (
     page_image,
     status_band,
 )
+from pipeline.reading.rows import joined_pieces
 from pipeline.reading.work import read_band, split_work
 from pipeline.templates import Template
 from pipeline.textmatch import is_cjk
@@ -83,10 +84,10 @@ class ScreenReader:
         unread_page = (
             found.kind is ScreenKind.UNKNOWN
             and self.language.settled is None
-            and len(texts) >= PROBE_MIN_LINES
+            and _word_lines(lines) >= PROBE_MIN_LINES
             and not understood(self.language.candidates(), bar_texts)
         )
-        if unread_page and self.language.wants_probe(len(texts), time_s):
+        if unread_page and self.language.wants_probe(_word_lines(lines), time_s):
             said = self._bar_probe(frame, time_s) if self.language.wants_bar_probe() else None
             if said is not None:  # the bar's words settle the language: the page read in it
                 self.language.settle(said)
@@ -124,7 +125,7 @@ class ScreenReader:
             kind = ScreenKind.CAMERA
         if (
             kind is ScreenKind.UNKNOWN
-            and len(texts) >= PROBE_MIN_LINES
+            and _word_lines(lines) >= PROBE_MIN_LINES
             and (bar is None or bar.satellites is None)
         ):
             self.language.unknown_page(time_s)  # words on a page no template knows
@@ -236,7 +237,7 @@ class ScreenReader:
         if kind in (ScreenKind.CAMERA, ScreenKind.UNKNOWN):
             return camera_facts(lines + top_lines, frame.shape[0], tpl)
         if kind is ScreenKind.CALIBRATION:
-            return calibration_facts([x.text for x in lines], tpl)
+            return calibration_facts([x.text for x in lines] + joined_pieces(lines), tpl)
         if kind is ScreenKind.STATUS_LIST:
             return status_facts(frame, lines, tpl)
         if kind is ScreenKind.ABOUT:
@@ -284,7 +285,18 @@ def _cjk_page(engine: OcrEngine, pool: Executor) -> PageReader:
     return PageReader(engine, pool, CJK_PAGE_HEIGHT, CJK_MAX_SCALE)
 
 
+def _is_word(text: str) -> bool:
+    """A few letters (a Chinese or Japanese character counts as two: a word of two of them is a
+    whole label), never an icon or picture texture."""
+    return sum(1 + is_cjk(c) for c in text if c.isalpha()) >= MIN_WORD_LETTERS
+
+
 def _words(lines: list[OcrLine]) -> list[str]:
-    """The lines that can be screen words: a few letters (a Chinese or Japanese character
-    counts as two: a word of two of them is a whole label), never icons or picture texture."""
-    return [x.text for x in lines if sum(1 + is_cjk(c) for c in x.text if c.isalpha()) >= MIN_WORD_LETTERS]
+    """The texts that can be screen words: the lines', and those of lines Tesseract returned in
+    pieces, joined (``rows``)."""
+    return [t for t in [x.text for x in lines] + joined_pieces(lines) if _is_word(t)]
+
+
+def _word_lines(lines: list[OcrLine]) -> int:
+    """How many lines read can be screen words: a page "full of words" is counted in lines."""
+    return sum(_is_word(x.text) for x in lines)
