@@ -78,7 +78,7 @@ def build_timeline(
     def last_screen() -> ScreenKind | None:
         return tl.observations[-1].screen if tl.observations else None
 
-    def read(sample: Sample, frame: AppFrame, new_screen: bool = True) -> None:
+    def read(sample: Sample, frame: AppFrame, new_screen: bool = True, last_of_screen: bool = False) -> None:
         previous = tl.observations[-1] if tl.observations else None
         mode = planner.read_mode(sample, new_screen, previous.screen if previous else None)
         if mode is ReadMode.BAR and previous is not None:
@@ -86,7 +86,8 @@ def build_timeline(
         else:
             after_page = previous is not None and previous.screen.is_page
             obs = reader.read(frame.image, sample.time_s, after_page=after_page)
-        obs = replace(obs, onset_s=onset(tl.samples, sample))
+        continues = previous is not None and (last_of_screen or not new_screen)
+        obs = replace(obs, onset_s=onset(tl.samples, sample), continues=continues)
         _release_thumbs(tl.samples, sample)
         log.debug("read %.2f %s %s", sample.time_s, mode.value, obs.screen)
         sample.observation = len(tl.observations)
@@ -114,7 +115,7 @@ def build_timeline(
         if plan.read_held is not None and held is not None:
             # Another screen replaces this one: the last, settled frame of the old one first,
             # so that the final state of a scrolled page is never skipped.
-            read(plan.read_held, held)
+            read(plan.read_held, held, last_of_screen=True)
         if plan.read_now:
             read(sample, frame, plan.new_screen)
         held = None if plan.read_now else frame

@@ -45,6 +45,22 @@ def detect(ctx: Context, earlier: Earlier) -> Detection:
         return Detection(step=step, order_time=step.end_s)
     if failed:
         detail = "the calibration failed"
+    elif seen and (unread := _dialog_left_unread(ctx, seen[-1])) is not None:
+        # The dialog may still have been up, read as the page under it: not complete is not
+        # sure. The owner's recording is not blamed for what could not be read.
+        detail = (
+            f"calibration seen running at {obs[seen[-1]].time_s:.1f}s; the same screen until "
+            f"{unread:.1f}s was not read as the dialog, so its completion was not seen"
+        )
+        step = StepResult(
+            name=STEP,
+            found=False,
+            start_s=obs[seen[0]].time_s,
+            end_s=unread,
+            detail=detail,
+            evidence=[evidence(ctx, seen[-1], "calibration running")],
+        )
+        return Detection(step=step, uncertain=[detail])
     elif seen:
         detail = "calibration started but never seen complete"
     else:
@@ -59,3 +75,16 @@ def detect(ctx: Context, earlier: Earlier) -> Detection:
     )
     finding = Finding(reason=Reason.GIMBAL_CALIBRATION_NOT_FOUND, message=detail, evidence=step.evidence)
     return Detection(step=step, findings=[finding])
+
+
+def _dialog_left_unread(ctx: Context, last: int) -> float | None:
+    """When the screen of the last calibration reading went on, read as something else, with no
+    screen change in between (``Observation.continues``): the time of the last such read. None
+    when the next read was of another screen: the dialog was closed before it completed."""
+    obs = ctx.timeline.observations
+    end: float | None = None
+    for o in obs[last + 1 :]:
+        if not o.continues or o.screen is ScreenKind.CALIBRATION:
+            break
+        end = o.time_s
+    return end

@@ -26,6 +26,9 @@ class Observation:
     app_scores: Mapping[str, int] = field(default_factory=dict)
     light: bool = False  # only the clock and the top bar were read (``ScreenReader.read_bar``)
     onset_s: float | None = None  # when the screen first looked like this (set by the timeline)
+    # Read with no screen change since the read before it (a refresh, or the held last frame
+    # of a screen): the same screen, whatever its words were read as (set by the timeline).
+    continues: bool = False
 
     @property
     def calibration(self) -> CalibrationFacts:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pipeline.detectors import gimbal_calibration
 from pipeline.models import Reason
+from pipeline.reading import Observation, ScreenKind
 from tests.support.screens import calibration, camera, context
 
 
@@ -45,3 +46,22 @@ def test_done_before_any_progress_does_not_count() -> None:
 
 def test_no_calibration_at_all() -> None:
     assert _not_found([camera(1)]) == "no gimbal auto calibration"
+
+
+def _page(t: float, *, continues: bool) -> Observation:
+    return Observation(time_s=t, screen=ScreenKind.SETTINGS, continues=continues)
+
+
+def test_a_dialog_read_as_its_page_with_no_screen_change_is_a_doubt() -> None:
+    # The dialog at 60 %, then the same look read twice as the settings page under it: its
+    # completion may have been there, unread. Not a rejection.
+    obs = [calibration(3, percent=40), _page(8, continues=True), _page(9.5, continues=True), camera(10)]
+    det = gimbal_calibration.detect(context(obs), {})
+    assert not det.step.found and not det.findings
+    assert det.uncertain and "9.5s" in det.uncertain[0] and det.step.end_s == 9.5
+
+
+def test_a_dialog_closed_to_its_page_is_not_complete() -> None:
+    # The page came back with a screen change: the dialog was closed before it was done.
+    obs = [calibration(3, percent=40), calibration(5, percent=60), _page(6, continues=False)]
+    assert _not_found(obs) == "calibration started but never seen complete"
