@@ -71,11 +71,12 @@ def order_finding(detections: list[Detection]) -> Finding | None:
         zip(detections[1:], times[1:], strict=True),
         strict=False,
     ):
-        if tb < ta - 0.25:
+        latest = b.order_latest if b.order_latest is not None else tb
+        if latest < ta - 0.25:  # no sighting of b after a: the order is broken whichever counts
             return Finding(
                 reason=Reason.STEPS_OUT_OF_ORDER,
-                message=f"{b.step.name} ({tb:.1f}s) comes before {a.step.name} ({ta:.1f}s)",
-                time_s=tb,
+                message=f"{b.step.name} ({latest:.1f}s) comes before {a.step.name} ({ta:.1f}s)",
+                time_s=latest,
                 evidence=a.step.evidence[:1] + b.step.evidence[:1],
             )
     return None

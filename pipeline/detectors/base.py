@@ -27,6 +27,9 @@ class Detection:
     uncertain: list[str] = field(default_factory=list)
     serials: list[SerialCheck] = field(default_factory=list)
     order_time: float | None = None  # where this step sits in the required order
+    # The latest place it could sit, when it was also seen later (a status list opened twice):
+    # an order broken only by the earlier sighting is no sure break.
+    order_latest: float | None = None
 
 
 def box(line: OcrLine) -> OcrBox:

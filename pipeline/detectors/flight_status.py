@@ -74,7 +74,8 @@ def detect(ctx: Context, earlier: Earlier) -> Detection:
                 evidence(ctx, i, "status list") for i in (seen[:1] + seen[-1:] if len(seen) > 1 else seen)
             ],
         )
-        det = Detection(step, order_time=step.start_s)
+        last_run = runs(seen)[-1]
+        det = Detection(step, order_time=step.start_s, order_latest=obs[last_run[0]].time_s)
         if needs_end and not end_seen:
             det.uncertain.append(f"the {_list_name(ctx)} list was not seen scrolled to its last row")
     else:

@@ -52,3 +52,10 @@ def test_a_warning_colour_two_reads_agree_on_is_a_question() -> None:
 def test_never_opened_is_not_found() -> None:
     det = flight_status.detect(context([camera(10)]), {})
     assert not det.step.found and [f.reason for f in det.findings] == [Reason.FLIGHT_STATUS_NOT_FOUND]
+
+
+def test_a_list_seen_twice_apart_can_be_placed_at_either() -> None:
+    # One look at 5 s (a transition frame?) and one at 20 s, a panel read once: the order check
+    # may place the step at the later one.
+    det = flight_status.detect(context([status(5), camera(10), status(20)]), {})
+    assert det.order_time == 5 and det.order_latest == 20

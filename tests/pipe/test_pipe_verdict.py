@@ -30,6 +30,18 @@ def test_a_step_before_its_predecessor_is_out_of_order() -> None:
     assert finding.time_s == 5
 
 
+def test_a_step_also_seen_in_its_place_is_not_out_of_order() -> None:
+    # The status list "seen" at 7 s on one transition frame, and opened at 14 s after the gimbal
+    # moved: the recording holds the steps in order, so no order is broken.
+    dets = [_det(n, t) for n, t in zip(ORDER, [1, 5, 9, 7, 20], strict=True)]
+    dets[3].order_latest = 14
+    assert verdict.order_finding(dets) is None
+    dets[3].order_latest = 8  # every sighting before the movement: broken
+    finding = verdict.order_finding(dets)
+    assert finding is not None
+    assert finding.message == "flight_status (8.0s) comes before gimbal_movement (9.0s)"
+
+
 def test_order_is_not_judged_while_a_step_is_missing() -> None:
     dets = [
         _det(n, t, found=n is not StepName.CAMERA_VIEW) for n, t in zip(ORDER, [9, 5, 1, 12, 20], strict=True)
