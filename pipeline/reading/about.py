@@ -19,7 +19,7 @@ import numpy as np
 from pipeline import preprocess
 from pipeline.ocr import OcrEngine, OcrLine
 from pipeline.reading.facts import centre_y
-from pipeline.reading.work import ocr, read_whole, split_work
+from pipeline.reading.work import gather, ocr, read_whole
 from pipeline.serials import CTA_CHARS, is_valid
 from pipeline.templates import Template
 from pipeline.textmatch import is_cjk, matches, norm
@@ -289,7 +289,7 @@ class SerialReader:
         todo = [i for i, key in enumerate(keys) if key is not None and known[i] is None]
         jobs = [(i, height, binarise) for i in todo for height, binarise in REREADS]
         engine = self._engine
-        texts = split_work(
+        texts = gather(
             self._pool, [lambda i=i, h=h, b=b: _read_value(crops[i], h, b, engine) for i, h, b in jobs]
         )
         # A value none of whose reads has a serial's form (a length code that fits its length,
@@ -304,7 +304,7 @@ class SerialReader:
             i for i in todo if not any(is_valid(r.text) for r in [*found_by[i], ValueRead(values[i].text, 0)])
         ]
         again = [(i, height, binarise) for i in misread for height, binarise in REREADS]
-        redone = split_work(
+        redone = gather(
             self._pool,
             [lambda i=i, h=h, b=b: _read_value(crops[i], h, b, engine, CTA_CHARS) for i, h, b in again],
         )

@@ -29,8 +29,30 @@ def ocr(
     return [line.shifted(dx, dy) for line in engine.read_lines(grey, dark_on_light=dark_on_light)]
 
 
+def gather(pool: Executor, calls: list[Callable[[], T]]) -> list[T]:
+    """Run ``calls``, results in order: the first here, the others queued for the side threads;
+    whatever no side thread has started by the time this thread is free, it takes back (from
+    the end of the queue) and runs itself. The side threads are often busy with the bar and
+    the clock of the same read: a fixed split then leaves this thread waiting on work queued
+    behind theirs, and this thread is the check's critical path. Safe from a side thread too:
+    work it queued for itself is taken back, never waited for."""
+    if not calls:
+        return []
+    futures = [pool.submit(call) for call in calls[1:]]
+    out: list[T | None] = [calls[0](), *([None] * len(futures))]
+    for k in range(len(futures) - 1, -1, -1):
+        if futures[k].cancel():
+            out[k + 1] = calls[k + 1]()
+    for k, future in enumerate(futures):
+        if not future.cancelled():
+            out[k + 1] = future.result()
+    return out  # type: ignore[return-value]
+
+
 def split_work(pool: Executor, calls: list[Callable[[], T]]) -> list[T]:
-    """Run ``calls`` in order, every second one on a side thread: small reads, two at a time."""
+    """Run ``calls`` in order, every second one on a side thread: reads that each load a model
+    (one per script), where which thread runs which call decides how many models are loaded;
+    same-model reads share out better through ``gather``."""
     beside = pool.submit(lambda: [call() for call in calls[1::2]]) if len(calls) > 1 else None
     here = [call() for call in calls[0::2]]
     there = beside.result() if beside is not None else []
@@ -50,14 +72,9 @@ def read_whole(engine: OcrEngine, pool: Executor, binary: np.ndarray) -> list[Oc
 def read_bands(
     engine: OcrEngine, pool: Executor, binary: np.ndarray, bands: list[tuple[int, int]]
 ) -> list[OcrLine]:
-    """Row bands of one image, the first on this thread and the others beside it."""
-    if not bands:
-        return []
-    others = [pool.submit(read_band, engine, binary, a, b) for a, b in bands[1:]]
-    lines = read_band(engine, binary, *bands[0])
-    for future in others:
-        lines += future.result()
-    return lines
+    """Row bands of one image, shared with the side threads (``gather``)."""
+    reads = gather(pool, [lambda a=a, b=b: read_band(engine, binary, a, b) for a, b in bands])
+    return [line for read in reads for line in read]
 
 
 def read_band(engine: OcrEngine, binary: np.ndarray, top: int, bottom: int) -> list[OcrLine]:

@@ -13,7 +13,7 @@ from PIL import Image, ImageDraw, ImageFont
 from pipeline.continuity.names import canonical
 from pipeline.ocr import OcrLine, TesserocrEngine
 from pipeline.reading.about import REUSE_S, STORE_LOOKS, RereadStore, SerialReader, ValueRead
-from pipeline.reading.work import split_work
+from pipeline.reading.work import gather, split_work
 from pipeline.templates import load_templates
 
 FLY = next(t for t in load_templates() if t.app == "dji_fly")
@@ -137,6 +137,32 @@ def test_split_work_keeps_the_order() -> None:
         assert split_work(pool, [lambda i=i: call(i) for i in range(7)]) == [i * i for i in range(7)]
         assert len(set(threads)) == 2  # this thread and a side one
         assert split_work(pool, []) == []
+
+
+def test_gather_takes_back_what_a_busy_side_thread_has_not_started() -> None:
+    # The one side thread is held busy (as by the bar and clock of the same read): every call
+    # gather queued runs on this thread instead of waiting behind it, results in order.
+    release = threading.Event()
+    ran: dict[int, str] = {}
+
+    def call(i: int) -> int:
+        ran[i] = threading.current_thread().name
+        return i * 10
+
+    with ThreadPoolExecutor(1) as pool:
+        busy = pool.submit(release.wait, 5)
+        assert gather(pool, [lambda i=i: call(i) for i in range(4)]) == [0, 10, 20, 30]
+        assert set(ran.values()) == {threading.current_thread().name}
+        release.set()
+        busy.result()
+        # Called from the side thread itself, with no other to help: it must not wait on work
+        # queued for itself.
+        assert pool.submit(lambda: gather(pool, [lambda i=i: call(i) for i in range(3)])).result(5) == [
+            0,
+            10,
+            20,
+        ]
+        assert gather(pool, []) == []
 
 
 def _named(name: str) -> np.ndarray:
