@@ -49,6 +49,7 @@ from pipeline.textmatch import is_cjk
 log = logging.getLogger(__name__)
 
 COUNTED = (ScreenKind.CAMERA, ScreenKind.UNKNOWN)  # screens whose satellite count decides a step
+LIVE_SCREENS = frozenset({ScreenKind.CAMERA})  # a moving picture: no page comparison after one
 MIN_WORD_LETTERS = 3  # lines with fewer letters are icons and picture texture, never a screen word
 
 
@@ -64,6 +65,7 @@ class ScreenReader:
         self.bar = TopBarReader(engine)
         self.page = PageReader(engine, pool)
         self.serials = SerialReader(engine, pool, full_res_above=OCR_MAX_HEIGHT)
+        self._last_screen: ScreenKind | None = None  # of the last read, full or light
 
     def read(self, frame: np.ndarray, time_s: float, *, after_page: bool = False) -> Observation:
         """A full read. ``after_page``: the last read showed a page (About, settings,
@@ -71,7 +73,7 @@ class ScreenReader:
         screen turns out to be one that has it, after the page. Otherwise the bar and the clock
         strip go to a side thread while this one reads the page (Tesseract releases the GIL)."""
         strips = self._pool.submit(self._clock_only if after_page else self._bar_and_clock, frame)
-        lines = self.page.lines(frame)
+        lines = self.page.lines(frame, compare=self._last_screen not in LIVE_SCREENS)
         (top_lines, warm, right), clock_lines = strips.result()
         texts = _words(lines)
         # The app's name and logo words come mostly from its bar: the last one read stands in.
@@ -129,6 +131,7 @@ class ScreenReader:
             and (bar is None or bar.satellites is None)
         ):
             self.language.unknown_page(time_s)  # words on a page no template knows
+        self._last_screen = kind
         return Observation(
             time_s=time_s,
             screen=kind,
@@ -149,6 +152,7 @@ class ScreenReader:
         tpl = previous.template
         bar = self._bar_facts(frame, top_lines, tpl, warm, right, True) if tpl is not None else None
         self.bar.bottom = bar.bottom if bar is not None else None
+        self._last_screen = previous.screen
         return Observation(
             time_s=time_s,
             screen=previous.screen,

@@ -275,15 +275,17 @@ class PageReader:
         # The last page read: its binarised image and its lines, in that image's pixels.
         self.last: tuple[np.ndarray, list[OcrLine]] | None = None
 
-    def lines(self, frame: np.ndarray) -> list[OcrLine]:
+    def lines(self, frame: np.ndarray, compare: bool = True) -> list[OcrLine]:
         """The whole page, in frame pixels. Only the row bands that changed since the last page
         read are read again (a calibration percentage, a toggled row), or those that scrolled
         into view; a page read whole is cut in two halves at a blank row and read on two
-        threads: a page is the largest single read there is."""
+        threads: a page is the largest single read there is. ``compare``: False when the last
+        read showed a live picture (a camera view), which leaves no row unchanged and scrolls
+        nowhere: the comparison would only cost a phase correlation of the whole page."""
         binary, scale = page_image(frame, self._height, self._max_scale)
         bands: list[tuple[int, int]] | None = None
         kept: list[OcrLine] = []
-        if self.last is not None:
+        if self.last is not None and compare:
             previous, previous_lines = self.last
             bands = changed_bands(previous, binary, [(x.y, x.y + x.h) for x in previous_lines])
             if bands is not None:
