@@ -36,7 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
     p.add_argument("--evidence-dir", type=Path, help="write evidence frames (JPEG) here")
     p.add_argument("--db", help="eligibility store URL (else $DATABASE_URL, else ./vidverify.db if present)")
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, quick_exit=True)  # see ``cli.console``
 
 
 def _store(args: argparse.Namespace):
