@@ -81,12 +81,12 @@ def build_timeline(
     def read(sample: Sample, frame: AppFrame, new_screen: bool = True, last_of_screen: bool = False) -> None:
         previous = tl.observations[-1] if tl.observations else None
         mode = planner.read_mode(sample, new_screen, previous.screen if previous else None)
+        continues = previous is not None and (last_of_screen or not new_screen)
         if mode is ReadMode.BAR and previous is not None:
             obs = reader.read_bar(frame.image, sample.time_s, previous)
         else:
             after_page = previous is not None and previous.screen.is_page
-            obs = reader.read(frame.image, sample.time_s, after_page=after_page)
-        continues = previous is not None and (last_of_screen or not new_screen)
+            obs = reader.read(frame.image, sample.time_s, after_page=after_page, refresh=continues)
         obs = replace(obs, onset_s=onset(tl.samples, sample), continues=continues)
         _release_thumbs(tl.samples, sample)
         log.debug("read %.2f %s %s", sample.time_s, mode.value, obs.screen)

@@ -64,16 +64,24 @@ class ScreenReader:
         self.clock = ClockReader(engine)
         self.bar = TopBarReader(engine)
         self.page = PageReader(engine, pool)
+        # A camera view read again: its words are banners and readouts, large or digits, never
+        # the small labels a CJK page is enlarged for. The same reader until a CJK model settles.
+        self.live_page = self.page
         self.serials = SerialReader(engine, pool, full_res_above=OCR_MAX_HEIGHT)
         self._last_screen: ScreenKind | None = None  # of the last read, full or light
 
-    def read(self, frame: np.ndarray, time_s: float, *, after_page: bool = False) -> Observation:
+    def read(
+        self, frame: np.ndarray, time_s: float, *, after_page: bool = False, refresh: bool = False
+    ) -> Observation:
         """A full read. ``after_page``: the last read showed a page (About, settings,
         calibration), on which nothing decides on the bar; the bar is then read only if this
         screen turns out to be one that has it, after the page. Otherwise the bar and the clock
-        strip go to a side thread while this one reads the page (Tesseract releases the GIL)."""
+        strip go to a side thread while this one reads the page (Tesseract releases the GIL).
+        ``refresh``: the screen has not changed since the last read; a camera view refreshed is
+        read by ``live_page``."""
         strips = self._pool.submit(self._clock_only if after_page else self._bar_and_clock, frame)
-        lines = self.page.lines(frame, compare=self._last_screen not in LIVE_SCREENS)
+        live = self._last_screen in LIVE_SCREENS
+        lines = (self.live_page if live and refresh else self.page).lines(frame, compare=not live)
         (top_lines, warm, right), clock_lines = strips.result()
         texts = _words(lines)
         # The app's name and logo words come mostly from its bar: the last one read stands in.
@@ -226,6 +234,7 @@ class ScreenReader:
         engine = self.language.engine(self._engine)
         latin = self.language.settled is None or all(is_latin(t) for t in self.language.candidates())
         self.page = PageReader(engine, self._pool) if latin else _cjk_page(engine, self._pool)
+        self.live_page = self.page if latin else PageReader(engine, self._pool)
         self.bar.use(engine)
         self.serials.use(engine, OCR_MAX_HEIGHT if latin else CJK_PAGE_HEIGHT)
 
