@@ -1,7 +1,9 @@
 """Step 2a: the gimbal auto calibration runs to completion.
 
 Completion is a completion message or 100 %; progress alone (a dialog left at 60 %) or a
-failure message is not a completed calibration.
+failure message is not a completed calibration. "Not completed" is claimed only when the dialog
+was seen closed (the next read showed another screen): when its screen went on, read as the page
+under it, the completion may have been there unread, and a reviewer decides.
 """
 
 from __future__ import annotations
