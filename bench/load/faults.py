@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bench.load.drive import Driver
-from bench.load.measure import FINAL_STATES
+from bench.load.measure import FINAL_STATES, RUNNING_STATES
 from bench.load.system import System
 
 
@@ -62,7 +62,7 @@ def wait_running(driver: Driver, phase: str, timeout: float) -> bool:
     def check() -> bool:
         ids = {i.id for i in driver.phase_items(phase) if i.id is not None}
         rows = driver.sampler.read_rows() or []
-        return any(r.id in ids and r.state in ("fetching", "analysing") for r in rows)
+        return any(r.id in ids and r.state in RUNNING_STATES for r in rows)
 
     return _wait(check, timeout, every=0.1) is not None
 
@@ -79,7 +79,7 @@ def kill_worker(system: System, driver: Driver, timeout: float = 120) -> Fault:
         return [
             r.id
             for r in rows
-            if r.state in ("fetching", "analysing")
+            if r.state in RUNNING_STATES
             and r.worker
             and r.worker.rsplit(":", 1)[-1] in pids
             and (not mid or (r.state == "analysing" and 0.1 <= (r.progress or 0) <= 0.8))
