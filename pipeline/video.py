@@ -23,6 +23,7 @@ from typing import TypeVar
 import av
 import numpy as np
 
+from pipeline import decode_chunks
 from pipeline.limits import Header, VideoLimits
 from pipeline.models import VideoInfo
 
@@ -181,14 +182,36 @@ def _pixel_rate(stream: av.video.stream.VideoStream) -> float:
     return float(ctx.width * ctx.height * float(stream.average_rate or 30))
 
 
-def _decode(path: Path, per_second: float, limits: VideoLimits | None = None) -> Iterator[Frame]:
-    """Frames at or just after each tick of a ``per_second`` grid, in order, in this thread.
+def _decode(
+    path: Path, per_second: float, limits: VideoLimits | None = None, prefetch: int = 8
+) -> Iterator[Frame]:
+    """Frames at or just after each tick of a ``per_second`` grid, in order: decoded in one go
+    in this thread, or in chunks by several threads (``decode_chunks``) where the video can be
+    cut; the same frames either way.
 
     A decode error mid-stream ends the iteration quietly, so a truncated tail still yields what
     was decodable (the caller compares against the header). A frame outside the limits (a
     header that lied, a stream that changed size, a stream longer than it said) raises
     ``UnreadableVideo``: what decoding costs stays bounded by the limits."""
     limits = limits or VideoLimits.from_env()
+    chunks = decode_chunks.plan(path) if decode_chunks.threads() > 1 else [decode_chunks.Chunk(None, None)]
+    if len(chunks) == 1:
+        yield from _decode_chunk(path, per_second, limits, chunks[0])
+        return
+    per_chunk = max(2, prefetch // decode_chunks.threads())
+    yield from decode_chunks.ordered(
+        chunks, lambda chunk: _decode_chunk(path, per_second, limits, chunk, cut=True), per_chunk
+    )
+
+
+def _decode_chunk(
+    path: Path, per_second: float, limits: VideoLimits, chunk: decode_chunks.Chunk, cut: bool = False
+) -> Iterator[Frame]:
+    """One chunk's samples. The sampling rule is "the first frame at or after each tick",
+    which depends on the frame before: a chunk therefore decodes on past its end to the next
+    chunk's first frame and decides that one (taken or not, the next tick is then the first one
+    after it), and a chunk skips its own first frame and any leading frames before it. A chunk
+    that ends by a decode error ends the video there (``ChunkFailed``), as one decoder would."""
     container, stream = _open(path)
     period = 1.0 / per_second
     base = stream.time_base
@@ -197,17 +220,30 @@ def _decode(path: Path, per_second: float, limits: VideoLimits | None = None) ->
     next_tick = 0.0
     decoded = 0
     try:
+        if chunk.start_pts is not None:
+            container.seek(chunk.start_pts, stream=stream, backward=True, any_frame=False)
+            next_tick = (int(float((chunk.start_pts - start) * base) / period + 1e-6) + 1) * period
         for frame in container.decode(stream):
+            if cut and frame.pts is None:
+                raise decode_chunks.ChunkFailed("a frame without a presentation time")
+            if chunk.start_pts is not None and frame.pts <= chunk.start_pts:
+                continue  # the previous chunk decided this one
             t = float((frame.pts - start) * base) if frame.pts is not None and base else decoded / rate
             decoded += 1
             problem = limits.frame_problem(frame.width, frame.height) or limits.duration_problem(t)
             if problem:
                 raise UnreadableVideo(problem)
-            if t + 1e-6 < next_tick:
-                continue
-            next_tick = (int(t / period + 1e-6) + 1) * period
-            yield Frame(max(0.0, t), frame)
-    except (av.error.FFmpegError, OSError):
+            last = chunk.end_pts is not None and frame.pts >= chunk.end_pts
+            if t + 1e-6 >= next_tick:
+                next_tick = (int(t / period + 1e-6) + 1) * period
+                yield Frame(max(0.0, t), frame)
+            if last:
+                return
+        if chunk.end_pts is not None:
+            raise decode_chunks.ChunkFailed("the chunk ended before the next one began")
+    except (av.error.FFmpegError, OSError) as exc:
+        if cut:
+            raise decode_chunks.ChunkFailed(str(exc)) from exc
         return
     finally:
         container.close()
@@ -232,14 +268,16 @@ def sample_frames(
     thumbnails and their change signals), run on the decoding thread over the decoded frames.
     That thread waits on a full buffer for part of every check while the caller reads text,
     and OpenCV releases the GIL too: the work moves off the caller's critical path."""
-    frames = _decode(path, per_second, limits)
+    head = header(path)
+    pixels = max(1, head.width * head.height)
+    prefetch = max(4, prefetch_bytes * 2 // (3 * pixels))  # 4:2:0 frames
+    # Half the budget waits measured for the caller, half decoded in the chunks' queues.
+    frames = _decode(path, per_second, limits, prefetch=max(2, prefetch // 2))
     first = next(frames, None)  # opens the file here, so UnreadableVideo reaches the caller
     if first is None:
         return
-    luma = first.grey
-    prefetch = max(4, prefetch_bytes * 2 // (3 * luma.shape[0] * luma.shape[1]))  # 4:2:0 frames
     source = itertools.chain([first], frames)
-    yield from _ahead(stage(source) if stage else source, prefetch, frames.close)
+    yield from _ahead(stage(source) if stage else source, max(2, prefetch // 2), frames.close)
 
 
 def _ahead(items: Iterator[T], size: int, close: Callable[[], None]) -> Iterator[T]:

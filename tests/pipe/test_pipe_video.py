@@ -16,7 +16,7 @@ VIDEO = Path(__file__).resolve().parents[2] / "fixtures" / "videos" / "ok_go4_72
 
 
 def _decode_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name == "vidverify-decode"]
+    return [t for t in threading.enumerate() if t.name.startswith("vidverify-decode")]
 
 
 def test_samples_follow_a_four_per_second_grid() -> None:
