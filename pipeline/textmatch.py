@@ -65,10 +65,20 @@ def _cjk_score(p: str, s: str, floor: float) -> float:
     if p in s:
         return 1.0
     n, slack = len(p), _cjk_allowed(len(p))
+    # The characters found in order are at most the characters the two have in common: a line
+    # (then a window) with too few of the phrase's characters cannot reach ``floor``, and most
+    # lines of a page share one or two with a given phrase. Their bound is returned, below it.
+    counts = _char_counts(p)
+    bound = _common_chars(counts, s) / n
+    if bound < floor:
+        return bound
     best = 0.0
     for width in range(max(1, n - slack), n + slack + 1):
         for i in range(0, max(1, len(s) - width + 1)):
-            blocks = SequenceMatcher(None, p, s[i : i + width], autojunk=False).get_matching_blocks()
+            window = s[i : i + width]
+            if floor and _common_chars(counts, window) / n < max(floor, best + 1e-12):
+                continue
+            blocks = SequenceMatcher(None, p, window, autojunk=False).get_matching_blocks()
             found = sum(b.size for b in blocks)
             best = max(best, found / n)
     return best

@@ -51,3 +51,45 @@ def test_cheap_bounds_are_difflibs_own(a: str, b: str) -> None:
     m = SequenceMatcher(None, a, b)
     assert _ratio(min(len(a), len(b)), len(a) + len(b)) == m.real_quick_ratio()
     assert _ratio(_common_chars(_char_counts(a), b), len(a) + len(b)) == m.quick_ratio()
+
+
+def _cjk_reference(p: str, s: str) -> float:
+    """``_cjk_score`` without its bounds: every window compared in full."""
+    from difflib import SequenceMatcher
+
+    from pipeline.textmatch import _cjk_allowed
+
+    p, s = p.replace(" ", ""), s.replace(" ", "")
+    if p in s:
+        return 1.0
+    n, slack = len(p), _cjk_allowed(len(p))
+    best = 0.0
+    for width in range(max(1, n - slack), n + slack + 1):
+        for i in range(0, max(1, len(s) - width + 1)):
+            blocks = SequenceMatcher(None, p, s[i : i + width], autojunk=False).get_matching_blocks()
+            best = max(best, sum(b.size for b in blocks) / n)
+    return best
+
+
+def test_cjk_bounds_never_change_a_match() -> None:
+    """The character-count bounds skip windows, never a decision: against the full comparison,
+    on the templates' own CJK phrases in noisy lines (misread characters, other phrases around)."""
+    import random
+
+    from pipeline.templates import load_templates
+    from pipeline.textmatch import _cjk_score, _cjk_threshold, is_cjk, norm
+
+    phrases = sorted({norm(p) for t in load_templates() for p in t.phrases() if is_cjk(p)})
+    assert len(phrases) > 100
+    chars = "".join(phrases)
+    rng = random.Random(7)
+    for _ in range(3000):
+        p = rng.choice(phrases)
+        line = list(p if rng.random() < 0.5 else rng.choice(phrases) + rng.choice(phrases))
+        for _ in range(rng.randint(0, 2)):
+            line[rng.randrange(len(line))] = rng.choice(chars)
+        s = "".join(line)
+        threshold = _cjk_threshold(len(p.replace(" ", "")))
+        want = _cjk_reference(p, s)
+        assert (_cjk_score(p, s, threshold) >= threshold) == (want >= threshold), (p, s)
+        assert _cjk_score(p, s, 0.0) == want
