@@ -99,13 +99,16 @@ class ScreenReader:
         )
         if unread_page and self.language.wants_probe(_word_lines(lines), time_s):
             said = self._bar_probe(frame, time_s) if self.language.wants_bar_probe() else None
-            if said is not None:  # the bar's words settle the language: the page read in it
-                self.language.settle(said)
+            if said is not None:  # the bar's words settle the language: the page read in it,
+                self.language.settle(said)  # as a camera view's (its bar says a flight status)
                 self._use_model()
-                lines = self.page.lines(frame)
+                # The bar again in the new model, beside the page; unused if this is a page.
+                again = self._pool.submit(self._bar_only, frame)
+                lines = self.live_page.lines(frame, compare=False)
                 texts = _words(lines)
                 found = classify(self.language.candidates(), texts, bar_texts)
-                top_lines = warm = right = None  # and the bar again, below, unless it is a page
+                bar_read = again.result()
+                top_lines, warm, right = (None, None, None) if found.kind.is_page else bar_read
                 unread_page = False
             else:
                 probe = self._probe(frame, bar_texts, time_s)
@@ -287,8 +290,10 @@ class ScreenReader:
         self, frame: np.ndarray
     ) -> tuple[tuple[list[OcrLine], WarmText, list[OcrLine]], list[OcrLine]]:
         """The bar (its status line, its warm-coloured text, its right side) and the clock."""
-        bar = self.bar
-        return (bar.lines(frame), bar.warm_lines(frame), bar.right_lines(frame)), self.clock.lines(frame)
+        return self._bar_only(frame), self.clock.lines(frame)
+
+    def _bar_only(self, frame: np.ndarray) -> tuple[list[OcrLine], WarmText, list[OcrLine]]:
+        return self.bar.lines(frame), self.bar.warm_lines(frame), self.bar.right_lines(frame)
 
     def _clock_only(self, frame: np.ndarray) -> tuple[tuple[None, None, None], list[OcrLine]]:
         return (None, None, None), self.clock.lines(frame)
