@@ -271,8 +271,9 @@ def sample_frames(
     head = header(path)
     pixels = max(1, head.width * head.height)
     prefetch = max(4, prefetch_bytes * 2 // (3 * pixels))  # 4:2:0 frames
-    # Half the budget waits measured for the caller, half decoded in the chunks' queues.
-    frames = _decode(path, per_second, limits, prefetch=max(2, prefetch // 2))
+    # Half the budget waits measured for the caller, a quarter in the chunks' queues: two
+    # decoders at once hold more frames of their own (measured: 60 MB more at 1080p).
+    frames = _decode(path, per_second, limits, prefetch=max(2, prefetch // 4))
     first = next(frames, None)  # opens the file here, so UnreadableVideo reaches the caller
     if first is None:
         return
