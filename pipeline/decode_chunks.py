@@ -120,6 +120,18 @@ T = TypeVar("T")
 _DONE = object()
 
 
+def items_of(q: queue.Queue, end: object) -> Iterator:
+    """The items put in ``q`` by another thread, up to ``end``; an exception put there is
+    raised here, in the caller's thread."""
+    while True:
+        item = q.get()
+        if item is end:
+            return
+        if isinstance(item, BaseException):
+            raise item
+        yield item
+
+
 class ChunkFailed(Exception):
     """A chunk's decoder met a decode error: the stream ends after the chunks before it."""
 
@@ -169,15 +181,10 @@ def ordered(chunks: list[Chunk], decode_chunk: Callable[[Chunk], Iterator[T]], p
         w.start()
     try:
         for q in queues:
-            while True:
-                item = q.get()
-                if item is _DONE:
-                    break
-                if isinstance(item, ChunkFailed):
-                    return
-                if isinstance(item, BaseException):
-                    raise item
-                yield item
+            try:
+                yield from items_of(q, _DONE)
+            except ChunkFailed:
+                return
     finally:
         stop.set()
         for w in workers:

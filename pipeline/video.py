@@ -308,13 +308,7 @@ def _ahead(items: Iterator[T], size: int, close: Callable[[], None]) -> Iterator
     worker = threading.Thread(target=produce, name="vidverify-decode", daemon=True)
     worker.start()
     try:
-        while True:
-            item = buffer.get()
-            if item is None:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
+        yield from decode_chunks.items_of(buffer, None)
     finally:
         stop.set()
         while worker.is_alive():
